@@ -1,0 +1,228 @@
+"""The `quality-bot` command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from bot.config import Config
+
+
+def _config(*required: str) -> Config:
+    from bot.logs import setup_logging
+
+    config = Config.from_env().require(*required)
+    setup_logging(config.log_level)
+    return config
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot import webhook_admin
+    from bot.app import create_app
+    from bot.runtime import build_runtime
+
+    config = _config("WEBEX_BOT_TOKEN", "WEBEX_WEBHOOK_SECRET")
+    runtime = build_runtime(config)
+    if args.sync_webhooks:
+        for line in webhook_admin.sync(runtime.webex, config) or ["webhooks already in sync"]:
+            print(line, flush=True)
+    app = create_app(runtime=runtime)
+    consumer = None
+    if not args.no_worker and not runtime.queue.immediate:
+        consumer = runtime.queue.consumer(in_process=True)
+        consumer.start()
+        runtime.dispatcher.recover()
+    try:
+        app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
+    finally:
+        if consumer is not None:
+            consumer.stop(graceful=True)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from bot.runtime import build_runtime
+
+    config = _config("WEBEX_BOT_TOKEN")
+    runtime = build_runtime(config)
+    if runtime.queue.immediate:
+        raise SystemExit("quality-bot: QUEUE_URL=immediate runs tasks inline; there is no worker")
+    runtime.dispatcher.recover()
+    runtime.queue.consumer(workers=args.workers).run()
+    return 0
+
+
+def cmd_webhooks(args: argparse.Namespace) -> int:
+    from bot import webhook_admin
+    from bot.webex import BotClient
+
+    required = (
+        ("WEBEX_BOT_TOKEN", "WEBEX_WEBHOOK_SECRET")
+        if args.action == "sync"
+        else ("WEBEX_BOT_TOKEN",)
+    )
+    config = _config(*required)
+    webex = BotClient(config.webex_bot_token, config.webex_api_url)
+    if args.action == "sync":
+        lines = webhook_admin.sync(webex, config) or ["webhooks already in sync, nothing changed"]
+    elif args.action == "list":
+        lines = [webhook_admin.describe(h) for h in webex.webhooks()] or ["no webhooks"]
+    else:
+        if not args.all:
+            raise SystemExit(
+                "quality-bot: `webhooks delete` needs --all (it removes every webhook "
+                "of this bot token)"
+            )
+        lines = webhook_admin.delete_all(webex) or ["no webhooks to delete"]
+    print("\n".join(lines))
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from storage.db import open_database, upgrade
+
+    config = _config()
+    open_database(config.database_url)
+    changes = upgrade()
+    print("\n".join(changes) if changes else f"schema is current ({config.database_url})")
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    # The sandbox is another program that only meets the bot over HTTP: exec it, don't import it.
+    argv = [sys.executable, "-m", "sandbox", "--port", str(args.port), "--seed", str(args.seed)]
+    if args.host:
+        argv += ["--host", args.host]
+    if args.state_file:
+        argv += ["--state-file", args.state_file]
+    os.execv(sys.executable, argv)
+    return 0  # pragma: no cover
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return run_demo(port=args.port, sandbox_port=args.sandbox_port)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from bot.report import run_report
+
+    config = _config()
+    return run_report(config, args.meeting_id, args.token_from, args.out, args.csv)
+
+
+def cmd_tokens(args: argparse.Namespace) -> int:
+    from bot.crypto import rotate_key
+
+    config = _config("TOKEN_KEY")
+    print(rotate_key(config))
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from bot import doctor
+    from bot.queue import Queue
+    from bot.webex import BotClient
+    from storage.db import open_database, ping
+
+    config = Config.from_env()
+
+    def stores() -> list[tuple[bool, str]]:
+        try:
+            open_database(config.database_url)
+            db_ok = ping()
+        except Exception as exc:  # doctor reports, it does not crash
+            return [(False, f"database {config.database_url} unusable: {exc}")]
+        queue_ok = Queue(config.queue_url, lambda _id: None).ping()
+        return [
+            (
+                db_ok,
+                f"database {config.database_url} " + ("answers" if db_ok else "does not answer"),
+            ),
+            (
+                queue_ok,
+                f"queue {config.queue_url} " + ("answers" if queue_ok else "does not answer"),
+            ),
+        ]
+
+    webex = (
+        BotClient(config.webex_bot_token, config.webex_api_url) if config.webex_bot_token else None
+    )
+    results = doctor.run(config, stores, webex)
+    for ok, line in results:
+        print(("ok    " if ok else "FIX   ") + line)
+    failed = sum(1 for ok, _ in results if not ok)
+    print(f"\n{failed} thing(s) to fix." if failed else "\nAll good.")
+    return 1 if failed else 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="quality-bot",
+        description="A Webex bot that tells people how good their meetings really were.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("serve", help="the webhook receiver (development server) + a worker")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8080)
+    s.add_argument("--no-worker", action="store_true", help="do not run a worker in-process")
+    s.add_argument("--sync-webhooks", action="store_true", help="run `webhooks sync` first")
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("worker", help="background consumer and the daily-summary scheduler")
+    s.add_argument("--workers", type=int, default=4, help="worker threads (default 4)")
+    s.set_defaults(func=cmd_worker)
+
+    s = sub.add_parser("webhooks", help="sync, list or delete the bot's Webex webhooks")
+    wsub = s.add_subparsers(dest="action", required=True, metavar="ACTION")
+    wsub.add_parser("sync", help="make Webex hold exactly the bot's webhooks for PUBLIC_URL")
+    wsub.add_parser("list", help="list the bot's webhooks")
+    d = wsub.add_parser("delete", help="delete webhooks")
+    d.add_argument("--all", action="store_true", help="every webhook of the bot token")
+    s.set_defaults(func=cmd_webhooks)
+
+    s = sub.add_parser("db", help="database schema")
+    dsub = s.add_subparsers(dest="action", required=True, metavar="ACTION")
+    dsub.add_parser("upgrade", help="create or migrate the schema")
+    s.set_defaults(func=cmd_db)
+
+    s = sub.add_parser("sandbox", help="the local Webex API emulator and chat page")
+    s.add_argument("--port", type=int, default=8900)
+    s.add_argument("--host", default=None)
+    s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--state-file", default=None, help="write URLs, people and tokens here (JSON)")
+    s.set_defaults(func=cmd_sandbox)
+
+    s = sub.add_parser("demo", help="sandbox + bot + worker in one command")
+    s.add_argument("--port", type=int, default=8080)
+    s.add_argument("--sandbox-port", type=int, default=8900)
+    s.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("report", help="the /quality chart and table offline")
+    s.add_argument("meeting_id", metavar="MEETING_ID")
+    s.add_argument("--token-from", required=True, metavar="PERSON_EMAIL")
+    s.add_argument("--out", required=True, metavar="FILE.png")
+    s.add_argument("--csv", default=None, metavar="FILE.csv")
+    s.set_defaults(func=cmd_report)
+
+    s = sub.add_parser("tokens", help="stored OAuth tokens")
+    tsub = s.add_subparsers(dest="action", required=True, metavar="ACTION")
+    tsub.add_parser("rotate-key", help="re-encrypt every token with the first key of TOKEN_KEY")
+    s.set_defaults(func=cmd_tokens)
+
+    s = sub.add_parser("doctor", help="check configuration, tokens, webhooks, database, queue")
+    s.set_defaults(func=cmd_doctor)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

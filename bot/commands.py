@@ -1,0 +1,127 @@
+"""The command registry: one declaration gives the parser, the argument errors and `/help`."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.context import Context
+
+
+class UsageError(Exception):
+    """A bad argument: the message is shown to the person as is, so it says what to type."""
+
+
+@dataclass(frozen=True)
+class Arg:
+    name: str  # shown in usage, e.g. DAYS
+    parse: Callable[[str], Any] = str  # raises ValueError with a helpful message
+    default: Any = None
+    required: bool = False
+    rest: bool = False  # swallow the remaining words (free text)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    func: Callable[[Context], None]
+    args: tuple[Arg, ...] = ()
+    aliases: tuple[str, ...] = ()
+    needs_account: bool = False
+    card_inputs: tuple[str, ...] = ()  # card input keys that become the arguments, in order
+    hidden: bool = False
+
+    @property
+    def usage(self) -> str:
+        parts = [f"/{self.name}"]
+        for arg in self.args:
+            parts.append(arg.name if arg.required else f"[{arg.name}]")
+        return " ".join(parts)
+
+    def parse(self, words: list[str]) -> dict[str, Any]:
+        """Fill arguments by shape: each word goes to the first remaining argument that accepts
+        it, so optional ones may be left out or reordered (`/subscribe Europe/Paris 10:00`)."""
+        values: dict[str, Any] = {}
+        pending = list(self.args)
+        for index, word in enumerate(words):
+            if pending and pending[0].rest:
+                values[pending.pop(0).name] = " ".join(words[index:])
+                break
+            if not pending:
+                raise UsageError(f"`{word}` is one word too many. Usage: `{self.usage}`")
+            error = ""
+            for position, arg in enumerate(pending):
+                try:
+                    values[arg.name] = arg.parse(word)
+                except ValueError as exc:
+                    error = error or str(exc)
+                    if arg.required:
+                        break  # a required argument cannot be skipped over
+                    continue
+                del pending[position]
+                error = ""
+                break
+            if error:
+                raise UsageError(f"{error} Usage: `{self.usage}`")
+        for arg in pending:
+            if arg.required:
+                raise UsageError(f"`/{self.name}` needs {arg.name}. Usage: `{self.usage}`")
+            values[arg.name] = arg.default
+        return values
+
+
+@dataclass
+class Registry:
+    commands: dict[str, Command] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+
+    def command(
+        self,
+        name: str,
+        *,
+        help: str,
+        args: tuple[Arg, ...] = (),
+        aliases: tuple[str, ...] = (),
+        needs_account: bool = False,
+        card_inputs: tuple[str, ...] = (),
+        hidden: bool = False,
+    ) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
+        def register(func: Callable[[Context], None]) -> Callable[[Context], None]:
+            cmd = Command(name, help, func, args, aliases, needs_account, card_inputs, hidden)
+            for word in (name, *aliases):
+                if word in self.names:
+                    raise ValueError(f"command word {word!r} declared twice")
+                self.names[word] = name
+            self.commands[name] = cmd
+            return func
+
+        return register
+
+    def find(self, word: str) -> Command | None:
+        name = self.names.get(word.lower().lstrip("/"))
+        return self.commands.get(name) if name else None
+
+    def closest(self, word: str) -> str | None:
+        match = difflib.get_close_matches(
+            word.lower().lstrip("/"), list(self.names), n=1, cutoff=0.5
+        )
+        return self.names[match[0]] if match else None
+
+    def help_entries(self) -> list[tuple[str, str]]:
+        return [(c.usage, c.help) for c in self.commands.values() if not c.hidden]
+
+
+registry = Registry()
+command = registry.command
+
+
+def split_command(text: str) -> tuple[str, list[str]]:
+    """First word (leading '/' optional, any case) and the remaining words."""
+    words = text.split()
+    if not words:
+        return "", []
+    return words[0].lstrip("/").lower(), words[1:]

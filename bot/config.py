@@ -1,0 +1,114 @@
+"""The environment, read once, as a frozen dataclass (contract §3)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+
+class ConfigError(SystemExit):
+    """A missing or invalid setting: stops the command with one line naming it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"quality-bot: {message}")
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines; '#' comments and optional quotes. Real env vars win over the file."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+@dataclass(frozen=True)
+class Config:
+    webex_bot_token: str = ""
+    webex_api_url: str = "https://webexapis.com/v1"
+    webex_analytics_url: str = "https://analytics.webexapis.com/v1"
+    webex_webhook_secret: str = ""
+    webex_client_id: str = ""
+    webex_client_secret: str = ""
+    public_url: str = "http://127.0.0.1:8080"
+    database_url: str = "sqlite:///data/quality-bot.db"
+    queue_url: str = "sqlite:///data/queue.db"
+    token_key: str = ""
+    oauth_scopes: str = "spark:people_read meeting:schedules_read analytics:read_all"
+    quality_min_interval: int = 300
+    default_timezone: str = "UTC"
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, dotenv: Path | None = None) -> Config:
+        merged = read_dotenv(dotenv if dotenv is not None else Path.cwd() / ".env")
+        merged.update(os.environ if env is None else env)
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = merged.get(f.name.upper())
+            if raw is None or raw == "":
+                continue
+            if f.type == "int":
+                try:
+                    values[f.name] = int(raw)
+                except ValueError:
+                    message = f"{f.name.upper()} must be a whole number, got {raw!r}"
+                    raise ConfigError(message) from None
+            else:
+                values[f.name] = raw.strip()
+        config = cls(**values)  # type: ignore[arg-type]
+        return config.normalised()
+
+    def normalised(self) -> Config:
+        return replace(
+            self,
+            webex_api_url=self.webex_api_url.rstrip("/"),
+            webex_analytics_url=self.webex_analytics_url.rstrip("/"),
+            public_url=self.public_url.rstrip("/"),
+        )
+
+    def require(self, *names: str) -> Config:
+        """Stop at once, naming the first missing variable, so nothing starts half-configured."""
+        for name in names:
+            if not getattr(self, name.lower()):
+                raise ConfigError(f"{name.upper()} is not set (see README, Configuration)")
+        return self
+
+    @property
+    def webhook_url(self) -> str:
+        return self.public_url + "/webhooks/webex"
+
+    @property
+    def redirect_uri(self) -> str:
+        return self.public_url + "/oauth/callback"
+
+    @property
+    def authorize_url(self) -> str:
+        return self.webex_api_url + "/authorize"
+
+    @property
+    def token_url(self) -> str:
+        return self.webex_api_url + "/access_token"
+
+    @property
+    def oauth_configured(self) -> bool:
+        return bool(self.webex_client_id and self.webex_client_secret)
+
+    def __repr__(self) -> str:
+        # Secrets must never reach a log line through a repr.
+        secret = {"webex_bot_token", "webex_webhook_secret", "webex_client_secret", "token_key"}
+        def show(name: str) -> str:
+            value = getattr(self, name)
+            return "'***'" if name in secret and value else repr(value)
+
+        shown = ", ".join(f"{f.name}={show(f.name)}" for f in fields(self))
+        return f"Config({shown})"

@@ -1,0 +1,62 @@
+"""What a handler receives: who asked, where, the parsed arguments and a way to answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.webex import Upload
+
+if TYPE_CHECKING:
+    from bot.commands import Command
+    from bot.runtime import Runtime
+    from bot.webex import UserClient
+
+
+@dataclass
+class Context:
+    runtime: Runtime
+    command: Command
+    args: dict[str, Any]
+    person_id: str
+    person_email: str
+    room_id: str
+    room_type: str  # direct|group
+    thread_id: str | None  # parentId for replies
+    via_card: bool = False
+
+    @property
+    def config(self):
+        return self.runtime.config
+
+    def now(self) -> datetime:
+        return self.runtime.now()
+
+    def reply(
+        self,
+        markdown: str | None = None,
+        *,
+        text: str | None = None,
+        card: dict | None = None,
+        upload: Upload | None = None,
+    ) -> dict:
+        """Answer in the command's space and thread."""
+        return self.runtime.webex.send(
+            room_id=self.room_id,
+            parent_id=self.thread_id,
+            markdown=markdown,
+            text=text,
+            card=card,
+            upload=upload,
+        )
+
+    def reply_direct(self, markdown: str, *, card: dict | None = None) -> dict:
+        """Answer in a 1:1 space with the requester, whatever space they asked in."""
+        if self.room_type == "direct":
+            return self.reply(markdown, card=card)
+        return self.runtime.webex.send(to_person_id=self.person_id, markdown=markdown, card=card)
+
+    def user(self) -> UserClient:
+        """The requester's own Webex access; raises accounts.NotConnected when there is none."""
+        return self.runtime.accounts.client_for(self.person_id)

@@ -1,0 +1,172 @@
+"""From an inbox event to a handler: fetch what the envelope lacks, decide, route, record."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from datetime import timedelta
+
+import handlers  # noqa: F401  (importing registers every command)
+from bot import accounts
+from bot.commands import UsageError, registry, split_command
+from bot.context import Context
+from bot.mentions import command_text, mentions_bot, same_person
+from bot.runtime import Runtime
+from bot.webex import WebexError
+from storage import inbox
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    # Queue entry points -------------------------------------------------------------------
+    def process(self, event_id: int) -> None:
+        event = inbox.claim(event_id)
+        if event is None:
+            return  # finished already, or another worker has it
+        body = json.loads(event.body)
+        try:
+            handled = self.route(body)
+        except Exception:
+            ref = secrets.token_hex(4)
+            log.exception("event %s failed (ref %s)", event_id, ref)
+            inbox.finish(event_id, "failed", ref)
+            self._tell_failure(body, ref)
+            return
+        inbox.finish(event_id, "done" if handled else "ignored")
+
+    def sweep(self) -> None:
+        """Re-enqueue what was accepted but never reached a worker (a lost enqueue, a crash)."""
+        for event_id in inbox.unfinished(older_than=timedelta(seconds=30)):
+            self.runtime.queue.enqueue_event(event_id)
+
+    def recover(self) -> int:
+        """At start: every unfinished event goes back on the queue."""
+        pending = inbox.unfinished()
+        for event_id in pending:
+            self.runtime.queue.enqueue_event(event_id)
+        if pending:
+            log.info("re-enqueued %d unfinished events", len(pending))
+        return len(pending)
+
+    # Routing ------------------------------------------------------------------------------
+    def route(self, body: dict) -> bool:
+        resource, data = body["resource"], body["data"]
+        if resource == "messages":
+            return self.on_message(data)
+        if resource == "attachmentActions":
+            return self.on_action(data)
+        if resource == "memberships":
+            return self.on_membership(data)
+        return False
+
+    def _from_bot(self, person_id: str, email: str) -> bool:
+        me = self.runtime.webex.me()
+        if same_person(person_id, me["id"]) or email.lower().endswith("@webex.bot"):
+            return True
+        return self.runtime.webex.person_type(person_id) == "bot"
+
+    def on_message(self, data: dict) -> bool:
+        if self._from_bot(data.get("personId", ""), data.get("personEmail", "")):
+            return False  # our own replies and other bots: answering would loop
+        message = self.runtime.webex.message(data["id"])
+        me = self.runtime.webex.me()
+        room_type = message.get("roomType") or data.get("roomType", "direct")
+        if room_type == "group" and not mentions_bot(message, me["id"]):
+            return False
+        text = command_text(message, me["id"], me.get("displayName", ""))
+        word, words = split_command(text)
+        self.run(
+            word,
+            words,
+            person_id=message.get("personId") or data["personId"],
+            person_email=message.get("personEmail") or data.get("personEmail", ""),
+            room_id=message.get("roomId") or data["roomId"],
+            room_type=room_type,
+            thread_id=message.get("parentId") or message["id"],
+        )
+        return True
+
+    def on_action(self, data: dict) -> bool:
+        action = self.runtime.webex.action(data["id"])
+        card = self.runtime.webex.message(action["messageId"])
+        me = self.runtime.webex.me()
+        # Only our own cards, pressed in the space they were posted in, may run commands.
+        if not same_person(card.get("personId", ""), me["id"]) or card.get("roomId") != action.get(
+            "roomId"
+        ):
+            log.warning("ignored a card action on a message that is not ours in this space")
+            return False
+        inputs = action.get("inputs") or {}
+        cmd = registry.find(str(inputs.get("command", "")))
+        if cmd is None:
+            return False
+        words = [str(inputs[key]) for key in cmd.card_inputs if inputs.get(key) not in (None, "")]
+        self.run(
+            cmd.name,
+            words,
+            person_id=action["personId"],
+            person_email="",
+            room_id=action["roomId"],
+            room_type=card.get("roomType", "group"),
+            thread_id=card.get("parentId") or card["id"],
+            via_card=True,
+        )
+        return True
+
+    def on_membership(self, data: dict) -> bool:
+        me = self.runtime.webex.me()
+        if not same_person(data.get("personId", ""), me["id"]):
+            return False
+        entries = "\n".join(f"- `{usage}` — {text}" for usage, text in registry.help_entries()[:4])
+        self.runtime.webex.send(
+            room_id=data["roomId"],
+            markdown=f"Hello! I report how good your Webex meetings really were.\n{entries}\n"
+            "Type `/help` for every command"
+            + (" (mention me first in this space)." if data.get("roomType") == "group" else "."),
+        )
+        return True
+
+    # Running a command --------------------------------------------------------------------
+    def run(self, word: str, words: list[str], **where) -> None:
+        webex = self.runtime.webex
+        reply = dict(room_id=where["room_id"], parent_id=where["thread_id"])
+        cmd = registry.find(word) if word else None
+        if cmd is None:
+            guess = registry.closest(word) if word else None
+            hint = f"Did you mean `/{guess}`? " if guess else ""
+            what = f"`{word}` is not a command I know." if word else "I did not see a command."
+            webex.send(**reply, markdown=f"{what} {hint}Type `/help` to see what I can do.")
+            return
+        try:
+            args = cmd.parse(words)
+        except UsageError as exc:
+            webex.send(**reply, markdown=str(exc))
+            return
+        ctx = Context(self.runtime, cmd, args, **where)
+        try:
+            cmd.func(ctx)
+        except accounts.NotConnected:
+            webex.send(**reply, markdown=accounts.CONNECT_HINT.format(command=cmd.name))
+        except accounts.NeedsReconnect:
+            webex.send(**reply, markdown=accounts.RECONNECT_HINT)
+        except UsageError as exc:
+            webex.send(**reply, markdown=str(exc))
+
+    def _tell_failure(self, body: dict, ref: str) -> None:
+        data = body.get("data") or {}
+        room_id = data.get("roomId")
+        if not room_id or body.get("resource") == "memberships":
+            return
+        try:
+            self.runtime.webex.send(
+                room_id=room_id,
+                markdown=f"Sorry, something went wrong (ref `{ref}`). Please try again in a "
+                "minute; if it keeps happening, tell your bot admin the ref.",
+            )
+        except WebexError:
+            log.warning("could not tell the space about failure ref %s", ref)

@@ -1,0 +1,85 @@
+"""`quality-bot doctor`: every check a deployment needs, each with what to do when it fails."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.config import Config
+from bot.webex import BotClient, Unauthorized, WebexError
+from bot.webhook_admin import WANTED, is_ours
+
+Check = tuple[bool, str]
+
+
+def _config(config: Config) -> list[Check]:
+    results = []
+    for name in ("WEBEX_BOT_TOKEN", "WEBEX_WEBHOOK_SECRET"):
+        ok = bool(getattr(config, name.lower()))
+        results.append((ok, f"{name} is set" if ok else f"{name} is not set: add it to .env"))
+    if config.oauth_configured:
+        results.append((True, "OAuth integration configured (WEBEX_CLIENT_ID/SECRET)"))
+    else:
+        results.append(
+            (
+                False,
+                "WEBEX_CLIENT_ID/WEBEX_CLIENT_SECRET missing: /connect cannot work; "
+                "create an integration (README, Deploying)",
+            )
+        )
+    if config.token_key:
+        try:
+            from bot.crypto import token_cipher
+
+            token_cipher(config.token_key)
+            results.append((True, "TOKEN_KEY is a valid Fernet key list"))
+        except ValueError as exc:
+            results.append((False, f"TOKEN_KEY is invalid: {exc}"))
+    else:
+        results.append((False, "TOKEN_KEY is not set: generate one (README, Configuration)"))
+    if config.public_url.startswith("http://127.") or "localhost" in config.public_url:
+        results.append(
+            (True, f"PUBLIC_URL is {config.public_url} (local: real Webex cannot reach it)")
+        )
+    return results
+
+
+def _webex(config: Config, webex: BotClient) -> list[Check]:
+    try:
+        me = webex.me()
+    except Unauthorized:
+        return [(False, "the bot token was refused (401): copy a fresh one from the bot's page")]
+    except WebexError as exc:
+        return [(False, f"Webex could not be reached at {config.webex_api_url}: {exc}")]
+    results: list[Check] = [
+        (True, f"bot token valid: {me.get('displayName')} <{(me.get('emails') or ['?'])[0]}>")
+    ]
+    hooks = [h for h in webex.webhooks() if is_ours(h, config)]
+    for resource, event in WANTED:
+        match = [h for h in hooks if (h.get("resource"), h.get("event")) == (resource, event)]
+        if not match:
+            results.append(
+                (False, f"no webhook for {resource}/{event}: run `quality-bot webhooks sync`")
+            )
+        elif match[0].get("targetUrl") != config.webhook_url:
+            results.append(
+                (
+                    False,
+                    f"{resource}/{event} points at {match[0].get('targetUrl')}: "
+                    "run `quality-bot webhooks sync`",
+                )
+            )
+        elif match[0].get("status") != "active":
+            results.append(
+                (False, f"{resource}/{event} is inactive: run `quality-bot webhooks sync`")
+            )
+        else:
+            results.append((True, f"webhook {resource}/{event} active -> {config.webhook_url}"))
+    return results
+
+
+def run(config: Config, stores: Callable[[], list[Check]], webex: BotClient | None) -> list[Check]:
+    results = _config(config)
+    results.extend(stores())
+    if webex is not None:
+        results.extend(_webex(config, webex))
+    return results

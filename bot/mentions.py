@@ -1,0 +1,64 @@
+"""Finding the command in a message: the bot's leading mention is removed by its markup."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html as htmllib
+import re
+
+MENTION = re.compile(
+    r'<spark-mention[^>]*data-object-type="person"[^>]*data-object-id="(?P<id>[^"]+)"[^>]*>'
+    r"(?P<name>.*?)</spark-mention>",
+    re.S,
+)
+LEADING = re.compile(r"^\s*(?:<(?:p|div)[^>]*>\s*)*")
+TAG = re.compile(r"<[^>]+>")
+
+
+def raw_id(person_id: str) -> str:
+    """Webex ids are base64 of `ciscospark://us/PEOPLE/<uuid>`; markup may carry either form."""
+    try:
+        padded = person_id + "=" * (-len(person_id) % 4)
+        decoded = base64.urlsafe_b64decode(padded.encode()).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return person_id.lower()
+    return (
+        decoded.rsplit("/", 1)[-1].lower()
+        if decoded.startswith("ciscospark://")
+        else person_id.lower()
+    )
+
+
+def same_person(a: str, b: str) -> bool:
+    return bool(a and b) and (a == b or raw_id(a) == raw_id(b))
+
+
+def html_to_text(fragment: str) -> str:
+    return htmllib.unescape(TAG.sub(" ", fragment))
+
+
+def command_text(message: dict, bot_id: str, bot_name: str) -> str:
+    """The message text without the bot's leading mention, whitespace folded."""
+    text = message.get("text") or ""
+    markup = message.get("html") or ""
+    if markup:
+        lead = LEADING.match(markup)
+        rest = markup[lead.end() if lead else 0 :]
+        first = MENTION.match(rest)
+        if first and same_person(first.group("id"), bot_id):
+            name = html_to_text(first.group("name")).strip()
+            if name and text.lstrip().startswith(name):
+                return " ".join(text.lstrip()[len(name) :].split())
+            return " ".join(html_to_text(rest[first.end() :]).split())
+        return " ".join(text.split())
+    # No markup: a client that sent plain text shows the bot's name, or only its first name.
+    stripped = text.lstrip()
+    for name in (bot_name, bot_name.split(" ")[0] if bot_name else ""):
+        if name and stripped.lower().startswith(name.lower()):
+            return " ".join(stripped[len(name) :].split())
+    return " ".join(text.split())
+
+
+def mentions_bot(message: dict, bot_id: str) -> bool:
+    return any(same_person(p, bot_id) for p in message.get("mentionedPeople") or [])

@@ -1,0 +1,75 @@
+"""The background queue: huey on QUEUE_URL, with the bot's tasks registered on it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from urllib.parse import urlparse
+
+from huey import Huey, MemoryHuey, PostgresHuey, RedisHuey, SqliteHuey, crontab
+from huey.consumer import Consumer
+
+from storage.db import sqlite_path
+
+log = logging.getLogger(__name__)
+
+# Idle workers poll the SQLite queue; a short ceiling keeps a cached reply well under a second.
+POLL = {"initial_delay": 0.01, "backoff": 1.5, "max_delay": 0.1}
+
+
+def make_huey(url: str, name: str = "quality-bot") -> Huey:
+    if url == "immediate":
+        return MemoryHuey(name, immediate=True)
+    scheme = urlparse(url).scheme
+    if scheme.startswith("sqlite"):
+        return SqliteHuey(name, filename=sqlite_path(url), timeout=15)
+    if scheme in ("postgres", "postgresql"):
+        return PostgresHuey(name, dsn=url)
+    if scheme in ("redis", "rediss"):
+        return RedisHuey(name, url=url)
+    raise SystemExit(
+        f"quality-bot: QUEUE_URL scheme {scheme!r} is not supported "
+        "(sqlite:///path, postgresql://…, redis://…, immediate)"
+    )
+
+
+class Queue:
+    """The tasks the web process enqueues and the worker runs."""
+
+    def __init__(
+        self,
+        url: str,
+        process_event: Callable[[int], None],
+        periodic: dict[str, Callable[[], None]] | None = None,
+    ) -> None:
+        self.url = url
+        self.huey = make_huey(url)
+        self._process = self.huey.task(name="process_event")(process_event)
+        for name, func in (periodic or {}).items():
+            self.huey.periodic_task(crontab(), name=name)(func)
+
+    @property
+    def immediate(self) -> bool:
+        return self.huey.immediate
+
+    def enqueue_event(self, event_id: int) -> None:
+        self._process(event_id)
+
+    def ping(self) -> bool:
+        try:
+            self.huey.pending_count()
+            return True
+        except Exception:
+            log.warning("queue did not answer", exc_info=True)
+            return False
+
+    def consumer(self, workers: int = 4, in_process: bool = False) -> Consumer:
+        cls = InProcessConsumer if in_process else Consumer
+        return cls(self.huey, workers=workers, worker_type="thread", periodic=True, **POLL)
+
+
+class InProcessConsumer(Consumer):
+    """Runs beside the development server: signals stay with the server, not with huey."""
+
+    def _set_signal_handlers(self) -> None:
+        pass

@@ -1,0 +1,79 @@
+"""`quality-bot webhooks sync|list|delete`: make Webex hold exactly the bot's webhooks."""
+
+from __future__ import annotations
+
+from bot.config import Config
+from bot.webex import BotClient
+
+WANTED = (("messages", "created"), ("attachmentActions", "created"), ("memberships", "created"))
+PREFIX = "quality-bot"
+
+
+def hook_name(resource: str, event: str) -> str:
+    return f"{PREFIX} {resource}/{event}"
+
+
+def is_ours(hook: dict, config: Config) -> bool:
+    """Ours by name or by target; webhooks of other apps sharing the token are left alone."""
+    return hook.get("name", "").startswith(PREFIX) or hook.get("targetUrl") == config.webhook_url
+
+
+def sync(webex: BotClient, config: Config) -> list[str]:
+    """Create, repair or delete until exactly the wanted webhooks exist; returns what changed."""
+    changes: list[str] = []
+    ours = [h for h in webex.webhooks() if is_ours(h, config)]
+    for resource, event in WANTED:
+        name = hook_name(resource, event)
+        same = [h for h in ours if h.get("resource") == resource and h.get("event") == event]
+        if not same:
+            webex.create_webhook(
+                name=name,
+                targetUrl=config.webhook_url,
+                resource=resource,
+                event=event,
+                secret=config.webex_webhook_secret,
+            )
+            changes.append(f"created {resource}/{event} -> {config.webhook_url}")
+            continue
+        keep, *extra = same
+        stale = (
+            keep.get("targetUrl") != config.webhook_url
+            or keep.get("secret", config.webex_webhook_secret) != config.webex_webhook_secret
+            or keep.get("status", "active") != "active"
+            or keep.get("name") != name
+            or keep.get("filter")
+        )
+        if stale:
+            webex.update_webhook(
+                keep["id"],
+                name=name,
+                targetUrl=config.webhook_url,
+                secret=config.webex_webhook_secret,
+                status="active",
+            )
+            was = "inactive" if keep.get("status") == "inactive" else "changed"
+            changes.append(f"updated {resource}/{event} ({was}) -> {config.webhook_url}")
+        for hook in extra:
+            webex.delete_webhook(hook["id"])
+            changes.append(f"deleted duplicate {resource}/{event} {hook['id']}")
+    wanted = set(WANTED)
+    for hook in ours:
+        if (hook.get("resource"), hook.get("event")) not in wanted:
+            webex.delete_webhook(hook["id"])
+            changes.append(f"deleted stale {hook.get('resource')}/{hook.get('event')} {hook['id']}")
+    return changes
+
+
+def describe(hook: dict) -> str:
+    return (
+        f"{hook.get('id')}  {hook.get('resource')}/{hook.get('event')}  "
+        f"{hook.get('status', '?')}  {hook.get('targetUrl')}  {hook.get('name', '')}"
+    )
+
+
+def delete_all(webex: BotClient) -> list[str]:
+    removed = []
+    for hook in webex.webhooks():
+        webex.delete_webhook(hook["id"])
+        removed.append(f"deleted {describe(hook)}")
+    return removed

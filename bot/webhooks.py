@@ -1,0 +1,64 @@
+"""POST /webhooks/webex: verify, persist, enqueue, answer. Never a Webex call in here."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+
+from flask import Blueprint, current_app, jsonify, request
+
+from storage import inbox
+
+log = logging.getLogger(__name__)
+bp = Blueprint("webhooks", __name__)
+
+RESOURCES = {"messages": {"created"}, "attachmentActions": {"created"}, "memberships": {"created"}}
+
+
+def signature_ok(secret: bytes, body: bytes, given: str) -> bool:
+    expected = hmac.new(secret, body, hashlib.sha1).hexdigest()
+    return hmac.compare_digest(expected, given.strip().lower())
+
+
+def envelope_problem(envelope: object) -> str | None:
+    if not isinstance(envelope, dict):
+        return "the body must be a JSON object"
+    resource, event, data = envelope.get("resource"), envelope.get("event"), envelope.get("data")
+    if resource not in RESOURCES or event not in RESOURCES[resource]:
+        return f"unsupported resource/event {resource!r}/{event!r}"
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
+        return "data.id is missing"
+    return None
+
+
+@bp.post("/webhooks/webex")
+def receive():
+    body = request.get_data(cache=False)
+    given = request.headers.get("X-Spark-Signature", "")
+    secret = current_app.config["WEBHOOK_SECRET"]
+    if not given or not signature_ok(secret, body, given):
+        log.warning(
+            "refused a webhook delivery with a %s signature", "wrong" if given else "missing"
+        )
+        return jsonify(error="invalid or missing X-Spark-Signature"), 401
+    try:
+        envelope = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return jsonify(error="the body is not valid JSON"), 400
+    problem = envelope_problem(envelope)
+    if problem:
+        return jsonify(error=problem), 400
+    event_id = inbox.accept(
+        envelope["resource"], envelope["event"], envelope["data"]["id"], body.decode()
+    )
+    if event_id is None:
+        return jsonify(status="duplicate"), 200
+    queue = current_app.extensions["quality-bot"].queue
+    try:
+        queue.enqueue_event(event_id)
+    except Exception:
+        # Stored durably already: the worker's sweep picks it up, so the delivery is still a 200.
+        log.exception("could not enqueue event %s; the sweep will retry it", event_id)
+    return jsonify(status="accepted", event=event_id), 200

@@ -1,0 +1,11 @@
+"""/help: every command, one line each, straight from the declarations."""
+
+from bot.commands import command, registry
+from bot.context import Context
+from bot.quality.cards import help_card
+
+
+@command("help", help="list what I can do", aliases=("?", "commands"))
+def help_command(ctx: Context) -> None:
+    card, markdown = help_card(registry.help_entries())
+    ctx.reply(markdown, card=card)

@@ -1,0 +1,82 @@
+"""The webhook inbox: accept once, claim for processing, record the outcome."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from peewee import IntegrityError
+
+from storage.db import database, utcnow
+from storage.models import InboxEvent
+
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 3
+
+
+def accept(resource: str, event: str, data_id: str, body: str) -> int | None:
+    """Store a delivery; None when the same (resource, event, data.id) was accepted before."""
+    try:
+        with database.atomic():
+            row = InboxEvent.create(
+                key=f"{resource}:{event}:{data_id}", resource=resource, event=event, body=body
+            )
+    except IntegrityError:
+        return None
+    return row.id
+
+
+def claim(event_id: int) -> InboxEvent | None:
+    """Take an event for processing, unless another worker holds it or it is finished.
+
+    A processing row whose lease ran out belongs to a worker that died: it may be taken again,
+    a bounded number of times.
+    """
+    now = utcnow()
+    taken = (
+        InboxEvent.update(
+            status="processing", lease_until=now + LEASE, attempts=InboxEvent.attempts + 1
+        )
+        .where(
+            (InboxEvent.id == event_id)
+            & (InboxEvent.attempts < MAX_ATTEMPTS)
+            & (
+                (InboxEvent.status == "pending")
+                | ((InboxEvent.status == "processing") & (InboxEvent.lease_until < now))
+            )
+        )
+        .execute()
+    )
+    return InboxEvent.get_by_id(event_id) if taken else None
+
+
+def finish(event_id: int, status: str = "done", error_ref: str | None = None) -> None:
+    InboxEvent.update(
+        status=status, error_ref=error_ref, finished_at=utcnow(), lease_until=None
+    ).where(InboxEvent.id == event_id).execute()
+
+
+def unfinished(older_than: timedelta = timedelta(0)) -> list[int]:
+    """Events to enqueue again: never processed, or abandoned by a dead worker."""
+    now = utcnow()
+    query = InboxEvent.select(InboxEvent.id).where(
+        (InboxEvent.attempts < MAX_ATTEMPTS)
+        & (InboxEvent.received_at <= now - older_than)
+        & (
+            (InboxEvent.status == "pending")
+            | ((InboxEvent.status == "processing") & (InboxEvent.lease_until < now))
+        )
+    )
+    return [row.id for row in query.order_by(InboxEvent.id)]
+
+
+def get(event_id: int) -> InboxEvent | None:
+    return InboxEvent.get_or_none(InboxEvent.id == event_id)
+
+
+def counts() -> dict[str, int]:
+    from peewee import fn
+
+    rows = InboxEvent.select(InboxEvent.status, fn.COUNT(InboxEvent.id).alias("n")).group_by(
+        InboxEvent.status
+    )
+    return {row.status: row.n for row in rows}

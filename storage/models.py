@@ -1,0 +1,132 @@
+"""Every table of the bot. Repositories beside this module are the only code that queries them."""
+
+from __future__ import annotations
+
+from peewee import (
+    BlobField,
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    FloatField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from storage.db import database, utcnow
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+
+
+class InboxEvent(BaseModel):
+    """Every accepted webhook delivery, so a redelivery is a no-op and a crash loses nothing."""
+
+    key = CharField(unique=True)  # resource:event:data.id
+    resource = CharField()
+    event = CharField()
+    body = TextField()
+    status = CharField(default="pending", index=True)  # pending|processing|done|failed|ignored
+    attempts = IntegerField(default=0)
+    lease_until = DateTimeField(null=True)
+    error_ref = CharField(null=True)
+    received_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+
+
+class Connection(BaseModel):
+    """A person's OAuth tokens, encrypted; expiry in clear for scheduling refreshes."""
+
+    person_id = CharField(primary_key=True)
+    email = CharField(default="")
+    display_name = CharField(default="")
+    access_token = BlobField()
+    refresh_token = BlobField()
+    access_expires_at = DateTimeField()
+    refresh_expires_at = DateTimeField(null=True)
+    scopes = TextField(default="")
+    version = IntegerField(default=0)  # compare-and-swap guard for refreshes
+    broken = BooleanField(default=False)
+    connected_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class OAuthState(BaseModel):
+    state_hash = CharField(primary_key=True)
+    person_id = CharField(index=True)
+    room_id = CharField(default="")
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+
+
+class MeetingList(BaseModel):
+    """The requester's last /meetings answer, so `#N` means what they saw."""
+
+    person_id = CharField(primary_key=True)
+    items = TextField()  # JSON list of meeting dicts, in the order shown
+    created_at = DateTimeField(default=utcnow)
+
+
+class QualityCache(BaseModel):
+    """Raw meeting qualities plus the per-meeting lease that rations the analytics API."""
+
+    meeting_id = CharField(primary_key=True)
+    items = TextField(null=True)  # JSON list, exactly as Webex returned it
+    meeting = TextField(null=True)  # JSON meeting instance, for titles and times
+    fetched_at = DateTimeField(null=True)
+    last_attempt_at = DateTimeField(null=True)
+    last_status = IntegerField(null=True)
+    lease_owner = CharField(null=True)
+    lease_until = DateTimeField(null=True)
+
+
+class Subscription(BaseModel):
+    room_id = CharField(primary_key=True)
+    person_id = CharField(index=True)
+    local_time = CharField()  # HH:MM
+    timezone = CharField()
+    created_at = DateTimeField(default=utcnow)
+    paused_reason = TextField(null=True)
+    paused_notified = BooleanField(default=False)
+
+
+class SummaryRun(BaseModel):
+    """One row per (space, local date): the claim that makes a daily summary go out once."""
+
+    room_id = CharField()
+    local_date = DateField()
+    claimed_at = DateTimeField(default=utcnow)
+    claimed_by = CharField(default="")
+    sent_at = DateTimeField(null=True)
+    status = CharField(default="claimed")  # claimed|sent|empty|failed|paused
+
+    class Meta:
+        indexes = ((("room_id", "local_date"), True),)
+
+
+class DailyStat(BaseModel):
+    """A person's daily % poor minutes, kept for the 7-day trend after raw data expires."""
+
+    person_id = CharField()
+    local_date = DateField()
+    timezone = CharField()
+    meetings = IntegerField(default=0)
+    poor_share = FloatField(null=True)
+
+    class Meta:
+        indexes = ((("person_id", "local_date", "timezone"), True),)
+
+
+ALL_MODELS: list[type[BaseModel]] = [
+    InboxEvent,
+    Connection,
+    OAuthState,
+    MeetingList,
+    QualityCache,
+    Subscription,
+    SummaryRun,
+    DailyStat,
+]
