@@ -2,10 +2,11 @@
 
 from bot.commands import command, registry
 from bot.context import Context
-from bot.quality.cards import help_card
 
 
 @command("help", help="list what I can do", aliases=("?", "commands"))
 def help_command(ctx: Context) -> None:
+    from bot.quality.cards import help_card
+
     card, markdown = help_card(registry.help_entries())
     ctx.reply(markdown, card=card)

@@ -1,0 +1,100 @@
+"""Shared fixtures: a configured runtime on a temporary database with tasks run inline."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+
+import pytest
+import responses
+from cryptography.fernet import Fernet
+
+from bot.config import Config
+from bot.webex import Http, RetryPolicy
+
+API = "https://webex.test/v1"
+ANALYTICS = "https://analytics.webex.test/v1"
+BOT_ID = "Y2lzY29zcGFyazovL3VzL1BFT1BMRS9ib3QtMDAwMQ"  # ciscospark://us/PEOPLE/bot-0001
+SECRET = "webhook-secret-for-tests"
+
+
+def sign(body: bytes, secret: str = SECRET) -> str:
+    return hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
+
+
+@pytest.fixture
+def config(tmp_path) -> Config:
+    return Config(
+        webex_bot_token="bot-token-for-tests",
+        webex_api_url=API,
+        webex_analytics_url=ANALYTICS,
+        webex_webhook_secret=SECRET,
+        webex_client_id="client-id",
+        webex_client_secret="client-secret",
+        public_url="https://bot.test",
+        database_url=f"sqlite:///{tmp_path}/bot.db",
+        queue_url="immediate",
+        token_key=Fernet.generate_key().decode(),
+    )
+
+
+@pytest.fixture
+def no_sleep_http() -> Http:
+    """Retries happen, but without waiting: the waits asked for are recorded instead."""
+    waits: list[float] = []
+    http = Http(RetryPolicy(sleep=waits.append))
+    http.waits = waits  # type: ignore[attr-defined]
+    return http
+
+
+@pytest.fixture
+def webex_api():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.get(
+            f"{API}/people/me",
+            json={"id": BOT_ID, "displayName": "Quality Bot", "emails": ["quality@webex.bot"],
+                  "type": "bot"},
+        )
+        yield rsps
+
+
+@pytest.fixture
+def runtime(config, no_sleep_http, webex_api):
+    from bot.runtime import build_runtime
+    from storage.db import database
+
+    rt = build_runtime(config, http=no_sleep_http)
+    yield rt
+    database.close()
+
+
+@pytest.fixture
+def app(runtime):
+    from bot.app import create_app
+
+    return create_app(runtime=runtime)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def deliver(client, envelope: dict, secret: str = SECRET):
+    body = json.dumps(envelope).encode()
+    return client.post(
+        "/webhooks/webex",
+        data=body,
+        headers={"X-Spark-Signature": sign(body, secret), "Content-Type": "application/json"},
+    )
+
+
+def message_envelope(message_id: str, person_id: str = "person-1", room_id: str = "room-1",
+                     room_type: str = "direct", email: str = "alice@example.com") -> dict:
+    return {
+        "id": "wh-1", "name": "quality-bot messages/created", "resource": "messages",
+        "event": "created", "targetUrl": "https://bot.test/webhooks/webex", "actorId": person_id,
+        "data": {"id": message_id, "roomId": room_id, "roomType": room_type,
+                 "personId": person_id, "personEmail": email},
+    }
