@@ -695,7 +695,7 @@
       "data-parent-id": msg.parentId || null, "aria-label": "Message from " + name });
 
     var hue = hashHue(msg.personId || msg.personEmail || name);
-    var avatar = el("div", { class: "avatar", "aria-hidden": "true" }, [bot ? "🤖" : initials(name)]);
+    var avatar = el("div", { class: "avatar", "aria-hidden": "true" }, [initials(name)]);
     if (!bot) avatar.style.background = "hsl(" + hue + " 45% 42%)";
 
     var head = el("div", { class: "message-head" }, [
@@ -740,7 +740,8 @@
   }
 
   function orderMessages(items) {
-    var list = items.slice().sort(function (a, b) {
+    // The API answers newest first; reverse, then a stable sort by time keeps ties in order.
+    var list = items.slice().reverse().sort(function (a, b) {
       return String(a.created).localeCompare(String(b.created));
     });
     var byId = {};
@@ -1055,7 +1056,8 @@
     menu.textContent = "";
     var option = el("li", { role: "option", class: "mention-option active", "aria-selected": "true",
       onmousedown: function (e) { e.preventDefault(); insertMention(); } }, [
-      el("span", { class: "avatar avatar-small", "aria-hidden": "true" }, ["🤖"]),
+      el("span", { class: "avatar avatar-small bot-avatar", "aria-hidden": "true" },
+        [initials(botName())]),
       el("span", {}, [botName()]),
       el("span", { class: "muted" }, [" · Bot"])
     ]);
