@@ -1,0 +1,147 @@
+"""`/v1/meetings` and the analytics host's `/meeting/qualities`.
+
+Choices where Webex is silent or the sandbox is simpler (documented for users of the fake):
+- `meetingType=scheduledMeeting` lists nothing: the sandbox has no upcoming occurrences.
+- Without `from`, it is 7 days before `to`; without `to`, now (or `from` + 7 days if later).
+- Qualities outside the data window (before start + 10 min, after start + 7 days) answer
+  200 with empty `items`.
+- The 1-request-per-5-minutes limit is per meeting instance across all tokens; a page request
+  (`offset` > 0) within 60 s of the fetch's first page belongs to that fetch and is not counted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Blueprint, jsonify, request
+
+from sandbox import objects
+from sandbox.http import ApiFault, bearer, caller, int_arg, next_link, paged, world
+from sandbox.qualities import meeting_items
+from sandbox.world import Meeting, Person, Series, World, parse_iso
+
+bp = Blueprint("meetings", __name__)
+analytics = Blueprint("analytics", __name__)
+
+AVAILABLE_AFTER = timedelta(minutes=10)
+RETENTION = timedelta(days=7)
+PAGE_GRACE = timedelta(seconds=60)
+
+
+def _attended(w: World, person: Person, series_id: str | None = None,
+              meeting: Meeting | None = None) -> bool:
+    meetings = [meeting] if meeting else [m for m in w.meetings.values()
+                                          if m.series_id == series_id]
+    return any(p.email == person.email for m in meetings for p in m.participants)
+
+
+def _visible_series(w: World, person: Person, s: Series) -> bool:
+    return s.host_id == person.id or _attended(w, person, series_id=s.id)
+
+
+def _visible_meeting(w: World, person: Person, m: Meeting) -> bool:
+    return w.series[m.series_id].host_id == person.id or _attended(w, person, meeting=m)
+
+
+def _time_arg(name: str) -> datetime | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        return parse_iso(raw)
+    except ValueError:
+        raise ApiFault(400, f"Invalid '{name}': expected an ISO 8601 time.") from None
+
+
+@bp.get("/meetings")
+def list_meetings():
+    w, me = world(), caller()
+    with w.lock:
+        as_person = me
+        if request.args.get("hostEmail"):
+            if not me.admin:
+                raise ApiFault(403, "hostEmail requires an admin token.")
+            as_person = w.person_by_email(request.args["hostEmail"]) or me
+        size = int_arg("max", 10, 1, 100)
+        number = request.args.get("meetingNumber")
+        if number:  # Webex ignores type, state and time range with a meeting number
+            items = [objects.series(w, s) for s in w.series.values()
+                     if s.meeting_number == number.replace(" ", "")
+                     and (me.admin or _visible_series(w, as_person, s))]
+            return jsonify({"items": items[:size]})
+        kind = request.args.get("meetingType", "meetingSeries")
+        state = request.args.get("state")
+        if kind not in ("meetingSeries", "scheduledMeeting", "meeting"):
+            raise ApiFault(400, f"Invalid meetingType {kind!r}.")
+        end, start = _time_arg("to"), _time_arg("from")
+        start = start or (end or w.now()) - RETENTION
+        end = end or max(w.now() + timedelta(minutes=1), start + RETENTION)
+        if kind == "meeting":
+            wanted_series = request.args.get("meetingSeriesId")
+            found = [m for m in w.meetings.values()
+                     if _visible_meeting(w, as_person, m) and start <= m.start < end
+                     and state in (None, "ended")
+                     and wanted_series in (None, m.series_id)]
+            found.sort(key=lambda m: m.start)
+            items = [objects.instance(w, m) for m in found]
+        elif kind == "meetingSeries":
+            items = [objects.series(w, s) for s in w.series.values()
+                     if _visible_series(w, as_person, s) and state in (None, "active")]
+        else:
+            items = []
+        return paged(items, default_max=10, cap=100)
+
+
+@bp.get("/meetings/<meeting_id>")
+def get_meeting(meeting_id: str):
+    w, me = world(), caller()
+    with w.lock:
+        if meeting_id in w.meetings:
+            m = w.meetings[meeting_id]
+            if me.admin or _visible_meeting(w, me, m):
+                return jsonify(objects.instance(w, m))
+        elif meeting_id in w.series:
+            s = w.series[meeting_id]
+            if me.admin or _visible_series(w, me, s):
+                return jsonify(objects.series(w, s))
+        raise ApiFault(404, "Meeting not found.")
+
+
+def _rate_limit(w: World, meeting_id: str, continuing: bool) -> None:
+    now, interval = w.now(), timedelta(seconds=w.quality_interval)
+    last = w.quality_fetches.get(meeting_id)
+    if last is not None and now - last < interval:
+        if continuing and now - last <= PAGE_GRACE:
+            return
+        wait = (interval - (now - last)).total_seconds()
+        raise ApiFault(429, "Too many requests for this meeting: one per 5 minutes.", wait)
+    w.quality_fetches[meeting_id] = now
+
+
+@analytics.get("/meeting/qualities")
+def qualities():
+    w = world()
+    token = bearer()
+    me = caller()
+    if not me.admin or "analytics:read_all" not in token.scopes:
+        raise ApiFault(403, "Meeting qualities need an org admin token with analytics:read_all.")
+    meeting_id = request.args.get("meetingId")
+    if not meeting_id:
+        raise ApiFault(400, "meetingId is required.")
+    size = int_arg("max", 10, 1, 1000)
+    offset = int_arg("offset", 0, 0, 10**9)
+    with w.lock:
+        meeting = w.meetings.get(meeting_id)
+        if meeting is None:
+            raise ApiFault(404, "Meeting instance not found (qualities need an instance id).")
+        _rate_limit(w, meeting_id, continuing=offset > 0)
+        now = w.now()
+        if not meeting.start + AVAILABLE_AFTER <= now < meeting.start + RETENTION:
+            return jsonify({"items": []})
+        items = w.quality_cache.get(meeting_id)
+        if items is None:
+            items = w.quality_cache[meeting_id] = meeting_items(w.seed, meeting)
+        resp = jsonify({"items": items[offset:offset + size]})
+        if offset + size < len(items):
+            resp.headers["Link"] = next_link(offset=offset + size, max=size)
+        return resp

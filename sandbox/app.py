@@ -1,0 +1,85 @@
+"""The sandbox Flask app: the Webex API at `/v1`, analytics at `/analytics/v1`, controls at
+`/_sandbox`, and the chat page (sandbox/static, by its own author) at `/`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, Response, g, request, send_from_directory
+from werkzeug.exceptions import HTTPException
+
+from sandbox import admin, api_core, api_meetings, api_oauth, api_webhooks
+from sandbox.deliveries import Deliverer
+from sandbox.http import ApiFault, error_response, tracking_id
+from sandbox.seed import seed_world
+from sandbox.world import World
+
+STATIC = Path(__file__).parent / "static"
+API_PREFIXES = ("/v1/", "/analytics/v1/")
+PLACEHOLDER = "<!doctype html><title>Webex Sandbox</title><p>The chat page is not installed."
+
+
+def create_app(world: World | None = None, *, seed: int = 1) -> Flask:
+    """Build the app around `world` (a freshly seeded one when not given) and start deliveries."""
+    if world is None:
+        world = World(seed=seed)
+    if not world.people:
+        seed_world(world)
+    if world.deliverer is None:
+        world.deliverer = Deliverer(world)
+
+    app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
+    app.config["WORLD"] = world
+    app.config["MAX_CONTENT_LENGTH"] = 100 * 1024 * 1024  # Webex's file size limit
+    app.json.sort_keys = False  # keep Webex's field order; easier to read in logs
+    for bp in (api_core.bp, api_webhooks.bp, api_oauth.bp, api_meetings.bp):
+        app.register_blueprint(bp, url_prefix="/v1")
+    app.register_blueprint(api_meetings.analytics, url_prefix="/analytics/v1")
+    app.register_blueprint(admin.bp, url_prefix="/_sandbox")
+
+    @app.before_request
+    def inject_failure():
+        if not world.base_url:
+            world.base_url = request.host_url.rstrip("/")
+        if not request.path.startswith(API_PREFIXES):
+            return None
+        with world.lock:
+            for f in world.failures:
+                if request.path.startswith(f.path_prefix) and f.method in (None, request.method):
+                    f.count -= 1
+                    if f.count <= 0:
+                        world.failures.remove(f)
+                    return error_response(f.status, "Injected failure (sandbox).", f.retry_after)
+        return None
+
+    @app.after_request
+    def track(resp: Response) -> Response:
+        resp.headers["trackingid"] = tracking_id()
+        if request.path.startswith(API_PREFIXES):
+            who = g.get("caller_id")
+            with world.lock:
+                world.calls.append({
+                    "index": len(world.calls), "method": request.method, "path": request.path,
+                    "query": request.args.to_dict(), "status": resp.status_code,
+                    "as": "bot" if who == world.bot_id else who,
+                })
+                world.changed.notify_all()
+        return resp
+
+    @app.errorhandler(ApiFault)
+    def api_fault(exc: ApiFault):
+        return error_response(exc.status, exc.message, exc.retry_after)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if request.path.startswith(API_PREFIXES):
+            return error_response(exc.code or 500, exc.description or exc.name)
+        return exc
+
+    @app.get("/")
+    def chat_page():
+        if (STATIC / "index.html").exists():
+            return send_from_directory(STATIC, "index.html")
+        return Response(PLACEHOLDER, content_type="text/html; charset=utf-8")
+
+    return app
