@@ -863,6 +863,16 @@
     return (app.config.bot && app.config.bot.displayName) || "Bot";
   }
 
+  // A 1:1 space is named after the other person, as Webex clients do.
+  function roomTitle(room) {
+    if (room.type === "direct" && app.person) {
+      var other = (room.memberEmails || []).filter(function (e) { return e !== app.person.email; })[0];
+      var p = other && findPerson(null, other);
+      if (p) return p.displayName;
+    }
+    return room.title || "Untitled space";
+  }
+
   function renderRooms() {
     var box = $("rooms");
     box.textContent = "";
@@ -875,10 +885,12 @@
         "aria-current": active ? "true" : null,
         onclick: function () { selectRoom(room); }
       }, [
-        el("span", { class: "room-icon room-" + room.type, "aria-hidden": "true" },
-          [room.type === "direct" ? initials(room.title) : "#"]),
+        el("span", { class: "room-icon room-" + room.type +
+          (room.type === "direct" && roomTitle(room) === botName() ? " bot-avatar" : ""),
+          "aria-hidden": "true" },
+          [room.type === "direct" ? initials(roomTitle(room)) : "#"]),
         el("span", { class: "room-text" }, [
-          el("span", { class: "room-name" }, [room.title || "Untitled space"]),
+          el("span", { class: "room-name" }, [roomTitle(room)]),
           el("span", { class: "room-sub" }, [room.type === "direct" ? "1:1" :
             (others.length + 1) + " members"])
         ])
@@ -934,7 +946,7 @@
       updateUrl();
       return;
     }
-    title.textContent = room.title || "Untitled space";
+    title.textContent = roomTitle(room);
     var names = (room.memberEmails || []).map(function (e) {
       var p = findPerson(null, e);
       return p ? p.displayName : e;
@@ -943,8 +955,8 @@
       names.join(", ");
     $("composer").disabled = false;
     $("send").disabled = false;
-    $("composer").placeholder = group ? "Write to " + room.title + " — type @ to mention " +
-      botName() : "Write a message to " + room.title;
+    $("composer").placeholder = group ? "Write to " + roomTitle(room) + " — type @ to mention " +
+      botName() : "Write a message to " + roomTitle(room);
     updateUrl();
     poll();
   }

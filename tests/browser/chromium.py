@@ -9,6 +9,7 @@ masked text frames out, unmasked frames in, fragmentation, ping/pong and close).
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -167,10 +168,8 @@ class WebSocket:
                 return message.decode("utf-8", "replace")
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self._send_frame(0x8, b"")
-        except OSError:
-            pass
         self.sock.close()
 
 
