@@ -70,7 +70,9 @@ def start_in_thread(seed: int = 1, port: int = 0, host: str = "127.0.0.1",
     data = state(world)
     if state_file:
         write_state(state_file, data)
-    thread = threading.Thread(target=server.serve_forever, name="sandbox-http", daemon=True)
+    # A short poll keeps stop() fast: shutdown() waits for the loop to notice.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name="sandbox-http", daemon=True)
     thread.start()
     return SandboxHandle(world.base_url, data["api_url"], data["analytics_url"], data, world,
                          server, thread)
