@@ -1,0 +1,168 @@
+"""Meetings and their quality data, as a person sees them: listing, `REF` resolution, the
+cached and rationed qualities fetch, and the clear reasons when there is nothing to show."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import socket
+from datetime import UTC, datetime, timedelta
+
+from bot.commands import UsageError
+from bot.quality.analysis import MeetingReport, analyze_meeting
+from bot.webex import Forbidden, NotFound, RateLimited, Unauthorized, UserClient, WebexError
+from storage import meeting_lists, qualities
+
+log = logging.getLogger(__name__)
+
+AVAILABLE_AFTER = timedelta(minutes=10)  # Webex has quality data from 10 min after the start
+KEPT_FOR = timedelta(days=7)  # ... for 7 days
+NUMBER_LOOKBACK = timedelta(days=30)
+OWNER = f"{socket.gethostname()}:{os.getpid()}"
+
+NO_ADMIN = (
+    "Webex refused the quality data (403). Meeting qualities can only be read by a Webex **org "
+    "admin** (full or read-only) who connected with the `analytics:read_all` scope, and the org "
+    "needs the **Pro Pack**. Ask an admin to `/connect` and run `/quality` for you."
+)
+
+
+class QualityUnavailable(Exception):
+    """Nothing to chart; the message says why and what to do next (markdown)."""
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def ended_meetings(user: UserClient, start: datetime, end: datetime) -> list[dict]:
+    """The person's ended meeting instances in [start, end), newest first, every page."""
+    items = user.ended_meetings(iso(start), iso(end))
+    return sorted(items, key=lambda m: m.get("start") or "", reverse=True)
+
+
+def person_timezone(user: UserClient, default: str) -> str:
+    try:
+        return user.me().get("timezone") or default
+    except WebexError:
+        return default
+
+
+MEETING_NUMBER = re.compile(r"^\d[\d\s-]{5,}\d$")
+
+
+def resolve_ref(user: UserClient, person_id: str, ref: str, now: datetime) -> dict:
+    """`#N` from the person's last list, a meeting number, or a meeting instance id."""
+    ref = ref.strip()
+    if ref.startswith("#"):
+        shown = meeting_lists.get(person_id)
+        if not shown:
+            raise UsageError(
+                "`#N` refers to your last `/meetings` list, and you have none yet. "
+                "Type `/meetings` first."
+            )
+        try:
+            index = int(ref[1:])
+        except ValueError:
+            raise UsageError(f"`{ref}` is not a list number: use `#1` … `#{len(shown)}`.") from None
+        if not 1 <= index <= len(shown):
+            raise UsageError(
+                f"Your last `/meetings` list has {len(shown)} meeting(s): use `#1` … "
+                f"`#{len(shown)}`, or type `/meetings` again."
+            )
+        return shown[index - 1]
+    if MEETING_NUMBER.match(ref):
+        return _latest_of_number(user, re.sub(r"\D", "", ref), now)
+    try:
+        return user.meeting(ref)
+    except NotFound:
+        raise QualityUnavailable(
+            f"I can't find meeting `{ref}` with your account. Use an id from `/meetings`, "
+            "a meeting number, or `#N` from your last list."
+        ) from None
+
+
+def _latest_of_number(user: UserClient, number: str, now: datetime) -> dict:
+    """Ended instances carry no meeting number: find the series, then its latest instance."""
+    series_ids = {m["id"] for m in user.meetings_by_number(number) if m.get("id")}
+    if not series_ids:
+        raise QualityUnavailable(f"No meeting with number `{number}` is visible to your account.")
+    for meeting in ended_meetings(user, now - NUMBER_LOOKBACK, now):
+        series = meeting.get("meetingSeriesId") or meeting.get("id", "").split("_I_")[0]
+        if series in series_ids:
+            return meeting
+    raise QualityUnavailable(f"Meeting number `{number}` has no ended meeting in the last 30 days.")
+
+
+def _counts_against_limit(exc: Exception) -> int | None:
+    """Failures that say nothing about the meeting (this person's rights) free the slot."""
+    if isinstance(exc, Forbidden | Unauthorized | NotFound):
+        return None
+    return exc.status if isinstance(exc, WebexError) else 500
+
+
+def needs_fetch(meeting: dict, min_interval: int) -> bool:
+    return qualities.next_allowed(meeting["id"], min_interval) is None
+
+
+def load_report(runtime, user: UserClient, meeting: dict) -> tuple[MeetingReport, datetime]:
+    """The meeting's quality report and when its data was fetched, through the shared cache."""
+    meeting_id = meeting["id"]
+    now = runtime.now()
+    start = parse_time(meeting.get("start"))
+    title = meeting.get("title") or meeting_id
+    kept = qualities.cached(meeting_id)
+    if start and now < start + AVAILABLE_AFTER and kept is None:
+        ready = start + AVAILABLE_AFTER
+        raise QualityUnavailable(
+            f"Quality data for **{title}** is not available yet: Webex publishes it from "
+            f"10 minutes after the start. Try again after {ready:%H:%M} UTC."
+        )
+    if start and now > start + KEPT_FOR:
+        if kept and kept.items:
+            return analyze_meeting(kept.items, meeting), kept.fetched_at
+        raise QualityUnavailable(
+            f"Quality data for **{title}** has expired: Webex keeps it for 7 days after the "
+            "meeting, and I had not stored it."
+        )
+    try:
+        data = qualities.fetch_once(
+            meeting_id,
+            lambda: user.qualities(meeting_id),
+            min_interval=runtime.config.quality_min_interval,
+            owner=OWNER,
+            meeting=meeting,
+            counts_against_limit=_counts_against_limit,
+        )
+    except Forbidden:
+        raise QualityUnavailable(NO_ADMIN) from None
+    except NotFound:
+        raise QualityUnavailable(
+            f"Webex has no quality data for meeting **{title}** (404): "
+            "check the id with `/meetings`."
+        ) from None
+    except (qualities.FetchRefused, RateLimited, WebexError) as exc:
+        if kept and kept.items:
+            return analyze_meeting(kept.items, meeting), kept.fetched_at
+        retry_at = getattr(exc, "retry_at", None)
+        when = f" after {retry_at:%H:%M} UTC" if retry_at else " in a few minutes"
+        raise QualityUnavailable(
+            f"Webex is not giving out quality data for **{title}** right now "
+            f"(it allows one request per meeting every few minutes). Try again{when}."
+        ) from None
+    if not data.items:
+        raise QualityUnavailable(
+            f"Webex has no quality data for **{title}** yet. It usually appears from 10 minutes "
+            "after the start; try again in a few minutes."
+        )
+    return analyze_meeting(data.items, data.meeting or meeting), data.fetched_at

@@ -1,0 +1,140 @@
+"""Meeting qualities cache with a per-meeting lease: one analytics call per meeting per interval,
+across every thread, process and host that shares the database."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from peewee import IntegrityError
+
+from storage.db import aware, database, utcnow
+from storage.models import QualityCache
+
+LEASE = timedelta(seconds=90)  # longer than one paginated fetch may take, shorter than a retry
+
+
+@dataclass(frozen=True)
+class Cached:
+    items: list[dict]
+    meeting: dict | None
+    fetched_at: datetime  # aware UTC
+    fetched_now: bool  # True when this call made the request
+
+
+class FetchRefused(Exception):
+    """The loader failed; `status` says how, `retry_at` when the next call may be made."""
+
+    def __init__(self, status: int, retry_at: datetime | None = None) -> None:
+        super().__init__(status)
+        self.status = status
+        self.retry_at = retry_at
+
+
+def _row(meeting_id: str) -> QualityCache:
+    try:
+        with database.atomic():
+            QualityCache.insert(meeting_id=meeting_id).on_conflict_ignore().execute()
+    except IntegrityError:
+        pass
+    return QualityCache.get_by_id(meeting_id)
+
+
+def cached(meeting_id: str) -> Cached | None:
+    row = QualityCache.get_or_none(QualityCache.meeting_id == meeting_id)
+    if row is None or row.fetched_at is None:
+        return None
+    meeting = json.loads(row.meeting) if row.meeting else None
+    return Cached(json.loads(row.items or "[]"), meeting, aware(row.fetched_at), False)
+
+
+def next_allowed(meeting_id: str, min_interval: int) -> datetime | None:
+    """When the next analytics call for this meeting may be made (None: now)."""
+    row = QualityCache.get_or_none(QualityCache.meeting_id == meeting_id)
+    if row is None or row.last_attempt_at is None:
+        return None
+    at = row.last_attempt_at + timedelta(seconds=min_interval)
+    return aware(at) if at > utcnow() else None
+
+
+def fetch_once(
+    meeting_id: str,
+    loader: Callable[[], list[dict]],
+    *,
+    min_interval: int,
+    owner: str,
+    meeting: dict | None = None,
+    wait: float = 120.0,
+    poll: float = 0.05,
+    counts_against_limit: Callable[[Exception], int | None] = lambda exc: None,
+) -> Cached:
+    """Cached data when the interval has not passed; otherwise exactly one caller fetches while
+    the others wait for its result. `counts_against_limit(exc)` maps a loader error to an HTTP
+    status to record, or None when the failure must not block the next caller (a 403 for one
+    person says nothing about another person's rights)."""
+    deadline = time.monotonic() + wait
+    while True:
+        now = utcnow()
+        row = _row(meeting_id)
+        recent = row.last_attempt_at and row.last_attempt_at > now - timedelta(seconds=min_interval)
+        if (
+            recent
+            and row.fetched_at is not None
+            and (row.lease_until is None or row.lease_until < now)
+        ):
+            return cached(meeting_id)  # type: ignore[return-value]
+        if recent and row.fetched_at is None and (row.lease_until is None or row.lease_until < now):
+            raise FetchRefused(
+                row.last_status or 429, aware(row.last_attempt_at + timedelta(seconds=min_interval))
+            )
+        taken = (
+            QualityCache.update(lease_owner=owner, lease_until=now + LEASE, last_attempt_at=now)
+            .where(
+                (QualityCache.meeting_id == meeting_id)
+                & ((QualityCache.lease_until.is_null()) | (QualityCache.lease_until < now))
+                & (
+                    QualityCache.last_attempt_at.is_null()
+                    | (QualityCache.last_attempt_at <= now - timedelta(seconds=min_interval))
+                )
+            )
+            .execute()
+        )
+        if taken:
+            return _fetch(
+                meeting_id, loader, owner, meeting, row.last_attempt_at, counts_against_limit
+            )
+        if time.monotonic() > deadline:
+            raise FetchRefused(503)
+        time.sleep(poll)  # another caller holds the lease: wait for its result
+
+
+def _fetch(meeting_id, loader, owner, meeting, previous_attempt, counts_against_limit) -> Cached:
+    mine = (QualityCache.meeting_id == meeting_id) & (QualityCache.lease_owner == owner)
+    try:
+        items = loader()
+    except Exception as exc:
+        status = counts_against_limit(exc)
+        if status is None:  # does not count: give the slot back
+            QualityCache.update(
+                lease_owner=None, lease_until=None, last_attempt_at=previous_attempt
+            ).where(mine).execute()
+        else:
+            QualityCache.update(lease_owner=None, lease_until=None, last_status=status).where(
+                mine
+            ).execute()
+        raise
+    now = utcnow()
+    fields = {
+        "items": json.dumps(items),
+        "fetched_at": now,
+        "last_status": 200,
+        "lease_owner": None,
+        "lease_until": None,
+    }
+    if meeting is not None:
+        fields["meeting"] = json.dumps(meeting)
+    QualityCache.update(**fields).where(mine).execute()
+    return Cached(items, meeting, aware(now), True)
