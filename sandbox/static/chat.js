@@ -178,7 +178,9 @@
     });
     s = s.replace(/<@all>/g, function () { return hold(mentionHtml("all", "all", "all")); });
     s = escapeHtml(s);
-    s = s.replace(/\[([^\]\n]+)\]\(([^)\s]+)\)/g, function (whole, text, href) {
+    // [text](url); the url may hold one level of balanced parentheses.
+    var linkRe = /\[([^\]\n]+)\]\(((?:[^()\s]|\([^()\s]*\))+)\)/g;
+    s = s.replace(linkRe, function (whole, text, href) {
       var url = safeUrl(href);
       if (!url) return text;
       return hold('<a href="' + escapeHtml(url) + '" target="_blank" rel="noopener noreferrer">' +

@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -242,12 +243,16 @@ class Browser:
         return page
 
     def close(self) -> None:
+        # Chromium runs in its own session (start_new_session), so its process group is ours to end:
+        # that takes the renderer and zygote helpers with it.
         if self.proc.poll() is None:
-            self.proc.terminate()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
             try:
                 self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=5)
         self.stderr.close()
         shutil.rmtree(self.profile, ignore_errors=True)
