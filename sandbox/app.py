@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from flask import Flask, Response, g, request, send_from_directory
@@ -14,6 +15,7 @@ from sandbox.http import ApiFault, error_response, tracking_id
 from sandbox.seed import seed_world
 from sandbox.world import World
 
+log = logging.getLogger("sandbox")
 STATIC = Path(__file__).parent / "static"
 API_PREFIXES = ("/v1/", "/analytics/v1/")
 PLACEHOLDER = "<!doctype html><title>Webex Sandbox</title><p>The chat page is not installed."
@@ -64,6 +66,10 @@ def create_app(world: World | None = None, *, seed: int = 1) -> Flask:
                     "as": "bot" if who == world.bot_id else who,
                 })
                 world.changed.notify_all()
+            # The chat page polls GET /messages every second: log what is worth reading.
+            if request.method != "GET" or resp.status_code >= 400 or who == world.bot_id:
+                log.info("%s %s -> %s as %s", request.method, request.full_path.rstrip("?"),
+                         resp.status_code, "bot" if who == world.bot_id else who or "-")
         return resp
 
     @app.errorhandler(ApiFault)

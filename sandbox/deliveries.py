@@ -130,6 +130,8 @@ class Deliverer:
             if attempt < w.delivery_retries:
                 time.sleep(w.delivery_backoff * 2**attempt)
         ok = status is not None and 200 <= status < 300
+        log.info("webhook %s/%s %s -> %s after %d attempt(s)", job.resource, job.event, url,
+                 status or error, attempts)
         with w.lock:
             hook = w.webhooks.get(job.webhook_id)
             if hook is not None:

@@ -81,7 +81,8 @@ def start_in_thread(seed: int = 1, port: int = 0, host: str = "127.0.0.1",
 def run(host: str = "127.0.0.1", port: int = 8900, seed: int = 1,
         state_file: str | None = None) -> None:
     """Serve in the foreground until SIGINT/SIGTERM."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s sandbox %(message)s")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per chat-page poll is noise
     world = World(seed=seed)
     server = _serve(host, port, world)
     if state_file:
