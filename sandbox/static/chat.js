@@ -865,8 +865,40 @@
     return (app.config.bot && app.config.bot.displayName) || "Bot";
   }
 
+  // The person's spaces as a Webex client sees them: GET /rooms with their token, merged with
+  // the member lists of the state file. New spaces (e.g. a 1:1 the bot opened) show up too.
+  function refreshRooms() {
+    var person = app.person;
+    if (!person) return Promise.resolve();
+    return apiFetch("/rooms?max=100&sortBy=created").then(function (resp) {
+      if (!resp.ok) throw new Error("HTTP " + resp.status);
+      return resp.json();
+    }).then(function (data) {
+      if (app.person !== person || !Array.isArray(data.items)) return;
+      var order = {};
+      (app.config.rooms || []).forEach(function (r, i) { order[r.id] = { room: r, index: i }; });
+      var rooms = data.items.slice().reverse().map(function (r, i) {
+        var known = order[r.id];
+        return { id: r.id, title: r.title, type: r.type, fromApi: true,
+          memberEmails: known ? known.room.memberEmails : null,
+          rank: known ? known.index : 10000 + i };
+      }).sort(function (a, b) { return a.rank - b.rank; });
+      var sig = JSON.stringify(rooms);
+      if (sig === app.roomsSig) return;
+      app.roomsSig = sig;
+      app.rooms = rooms;
+      var wanted = app.wantedRoomId && rooms.filter(function (r) {
+        return r.id === app.wantedRoomId;
+      })[0];
+      app.wantedRoomId = null;
+      if (wanted && (!app.room || app.room.id !== wanted.id)) selectRoom(wanted);
+      else renderRooms();
+    }).catch(function () { /* keep the state file's list */ });
+  }
+
   // A 1:1 space is named after the other person, as Webex clients do.
   function roomTitle(room) {
+    if (room.fromApi && room.title) return room.title;
     if (room.type === "direct" && app.person) {
       var other = (room.memberEmails || []).filter(function (e) { return e !== app.person.email; })[0];
       var p = other && findPerson(null, other);
@@ -878,7 +910,7 @@
   function renderRooms() {
     var box = $("rooms");
     box.textContent = "";
-    var rooms = roomsOf(app.person);
+    var rooms = app.rooms || [];
     rooms.forEach(function (room) {
       var others = (room.memberEmails || []).filter(function (e) { return e !== app.person.email; });
       var active = app.room && app.room.id === room.id;
@@ -894,7 +926,7 @@
         el("span", { class: "room-text" }, [
           el("span", { class: "room-name" }, [roomTitle(room)]),
           el("span", { class: "room-sub" }, [room.type === "direct" ? "1:1" :
-            (others.length + 1) + " members"])
+            room.memberEmails ? (others.length + 1) + " members" : "Group space"])
         ])
       ]);
       box.appendChild(btn);
@@ -916,12 +948,16 @@
     $("who").value = person.id;
     try { localStorage.setItem("sandbox-chat-person", person.email); } catch (e) { /* ignore */ }
     var rooms = roomsOf(person);
+    app.rooms = rooms;
+    app.roomsSig = null;
     var room = rooms.filter(function (r) { return r.id === preferredRoomId; })[0] ||
       (app.room && rooms.filter(function (r) { return r.id === app.room.id; })[0]) ||
       rooms.filter(function (r) { return r.type === "direct" && r.memberEmails.indexOf(
         (app.config.bot || {}).email) >= 0; })[0] || rooms[0] || null;
     app.room = null;
+    app.wantedRoomId = room && room.id === preferredRoomId ? null : preferredRoomId;
     selectRoom(room);
+    refreshRooms();
   }
 
   function selectRoom(room) {
@@ -949,7 +985,7 @@
       return;
     }
     title.textContent = roomTitle(room);
-    var names = (room.memberEmails || []).map(function (e) {
+    var names = (room.memberEmails || [app.person.email]).map(function (e) {
       var p = findPerson(null, e);
       return p ? p.displayName : e;
     });
@@ -1117,6 +1153,7 @@
     if (!person) { showStatus("The sandbox has no people.", "error"); return; }
     selectPerson(person, params.get("room"));
     document.body.setAttribute("data-ready", "true");
+    setInterval(refreshRooms, 5000);
   }
 
   function wire() {

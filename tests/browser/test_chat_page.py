@@ -393,3 +393,24 @@ def test_markdown_is_rendered_safely(page: Page, sandbox) -> None:
         " d.querySelectorAll('[onerror],script,img').length === 0; })()"
     )
     assert hostile
+
+
+def test_new_space_opened_by_the_bot_is_listed(page: Page, sandbox) -> None:
+    base_url, state = sandbox
+    bot = state["bot"]
+    person = next(
+        p for p in state["people"]
+        if not any(r["type"] == "direct" and {p["email"], bot["email"]} <= set(r["memberEmails"])
+                   for r in state["rooms"])
+    )
+    msg = api(state, bot["token"], "POST", "/messages", json={
+        "toPersonEmail": person["email"], "markdown": "Connect your account: **/connect**",
+    })
+    page.navigate(f"{base_url}/?as={person['email']}&room={msg['roomId']}")
+    button = f"#rooms button[data-room-id='{msg['roomId']}']"
+    page.wait_for(f"document.querySelector(\"{button}\")?.ariaCurrent === 'true'", timeout=10)
+    assert page.evaluate(f"document.querySelector(\"{button} .room-name\").textContent") == (
+        bot["displayName"]
+    )
+    page.wait_for(f"!!document.querySelector(\".message[data-message-id='{msg['id']}']\")")
+    assert page.evaluate("document.querySelector('#room-title').textContent") == bot["displayName"]
