@@ -1,7 +1,144 @@
-"""GET /oauth/callback (issue 4)."""
+"""GET /oauth/callback: where Webex sends the browser back after /connect (contract §4).
+
+This is a browser redirect, not a webhook, so calling Webex inside the request is fine: the
+person is waiting for the page to say whether it worked.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import html
+import logging
 
+from flask import Blueprint, Response, current_app, request
+
+from bot.accounts import Connected, ConnectRefused
+from bot.webex import WebexError
+
+log = logging.getLogger(__name__)
 bp = Blueprint("oauth", __name__)
+
+TRY_AGAIN = "Type <code>/connect</code> to the bot in Webex for a new link."
+
+# reason -> (HTTP status, title, what happened and what to do next)
+REFUSALS: dict[str, tuple[int, str, str]] = {
+    "unknown": (
+        400,
+        "This link is not valid",
+        "I did not issue this sign-in link, or it was changed on the way. " + TRY_AGAIN,
+    ),
+    "expired": (400, "This link has expired", "Sign-in links work for 10 minutes. " + TRY_AGAIN),
+    "used": (
+        400,
+        "This link was already used",
+        "Each sign-in link works once. If you just connected, you are done; otherwise " + TRY_AGAIN,
+    ),
+    "exchange": (
+        502,
+        "Webex did not accept the sign-in",
+        "Webex refused to exchange the sign-in code, so nothing was connected. " + TRY_AGAIN,
+    ),
+    "identity": (
+        502,
+        "Webex did not say who you are",
+        "The sign-in worked but Webex did not answer who you are, so nothing was kept. "
+        + TRY_AGAIN,
+    ),
+    "someone_else": (
+        403,
+        "Signed in as someone else",
+        "The link was made for the person who typed <code>/connect</code>, but "
+        "you signed in to Webex as a different account. Nothing was kept. Sign in "
+        "as the person who asked, or type <code>/connect</code> yourself.",
+    ),
+    "not_configured": (
+        503,
+        "Connecting is not set up",
+        "This bot has no OAuth integration or TOKEN_KEY configured. "
+        "Ask the bot's admin to set WEBEX_CLIENT_ID, WEBEX_CLIENT_SECRET and "
+        "TOKEN_KEY.",
+    ),
+}
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · quality-bot</title>
+<style>
+body{{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:34rem;margin:4rem auto;
+padding:0 1rem;color:#1f2328;line-height:1.5}}
+h1{{font-size:1.4rem;color:{color}}}code{{background:#f0f1f3;padding:0 .25rem;border-radius:4px}}
+</style></head>
+<body><h1>{title}</h1><p>{body}</p></body></html>
+"""
+
+
+def page(status: int, title: str, body_html: str) -> Response:
+    color = "#1a7f37" if status < 400 else "#b42318"
+    text = PAGE.format(title=html.escape(title), body=body_html, color=color)
+    resp = Response(text, status=status, content_type="text/html; charset=utf-8")
+    # The URL carried a code: keep it out of caches and out of any Referer header.
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    return resp
+
+
+@bp.get("/oauth/callback")
+def callback() -> Response:
+    runtime = current_app.extensions["quality-bot"]
+    args = request.args
+    if args.get("error"):
+        if args.get("state"):
+            runtime.accounts.abandon(args["state"])
+        said = html.escape(args.get("error_description") or args["error"])
+        return page(400, "Nothing was connected", f"Webex answered: <em>{said}</em>. " + TRY_AGAIN)
+    code, state = args.get("code", ""), args.get("state", "")
+    if not code or not state:
+        return page(
+            400,
+            "This link is incomplete",
+            "The address lacks the sign-in code or state. " + TRY_AGAIN,
+        )
+    try:
+        connected = runtime.accounts.complete(code, state)
+    except ConnectRefused as refused:
+        status, title, body = REFUSALS[refused.reason]
+        if refused.reason == "someone_else":
+            body += f" (You signed in as {html.escape(refused.signed_in_as or 'another account')}.)"
+            _tell(
+                runtime,
+                refused.person_id,
+                "Someone completed your `/connect` link with a different Webex account, so I "
+                "kept nothing. Type `/connect` again and sign in as yourself.",
+            )
+        return page(status, title, body)
+    _tell(runtime, connected.person_id, connected_message(connected))
+    who = html.escape(f"{connected.display_name} ({connected.email})")
+    return page(
+        200,
+        "Connected",
+        f"quality-bot can now read your meetings as <strong>{who}</strong>. "
+        "Go back to Webex and try <code>/meetings</code>. You can close this page.",
+    )
+
+
+def connected_message(connected: Connected) -> str:
+    lines = [
+        f"Connected as **{connected.display_name}** ({connected.email}). "
+        "Try `/meetings` to list your recent meetings, then `/quality #1` for one of them.",
+    ]
+    if not connected.has_analytics:
+        lines.append(
+            "Note: your connection lacks `analytics:read_all`, so `/quality` will not work: "
+            "meeting quality data needs a Webex admin account with that scope and the Pro Pack."
+        )
+    return "\n\n".join(lines)
+
+
+def _tell(runtime, person_id: str, markdown: str) -> None:
+    """Best effort: the page already said what happened."""
+    if not person_id:
+        return
+    try:
+        runtime.webex.send(to_person_id=person_id, markdown=markdown)
+    except WebexError as exc:
+        log.warning("could not message the person about their connection: %s", exc)

@@ -49,6 +49,7 @@ class Connection(BaseModel):
     refresh_expires_at = DateTimeField(null=True)
     scopes = TextField(default="")
     version = IntegerField(default=0)  # compare-and-swap guard for refreshes
+    refreshing_until = DateTimeField(null=True)  # lease: one worker spends the refresh token
     broken = BooleanField(default=False)
     connected_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
