@@ -730,14 +730,13 @@
     }
     (msg.files || []).forEach(function (url) { body.appendChild(renderFile(url)); });
 
-    var actions = el("div", { class: "message-actions" });
-    if (!msg.parentId) {
-      actions.appendChild(el("button", { type: "button", class: "link-button reply-button",
-        onclick: function () { startReply(msg, name); } }, ["Reply in thread"]));
-    }
 
     node.appendChild(avatar);
-    node.appendChild(el("div", { class: "message-main" }, [head, body, actions]));
+    node.appendChild(el("div", { class: "message-main" }, [head, body]));
+    if (!msg.parentId) {
+      node.appendChild(el("button", { type: "button", class: "link-button reply-button",
+        onclick: function () { startReply(msg, name); } }, ["Reply in thread"]));
+    }
     return node;
   }
 

@@ -352,6 +352,20 @@ def test_card_inputs_and_required_fields(page: Page, sandbox) -> None:
         "command": "subscribe",
     }
     assert action["roomId"] == direct["id"]
+
+    # Reply in the card's thread from the composer.
+    page.click(f".message[data-message-id='{msg['id']}'] .reply-button")
+    page.wait_for("!document.querySelector('#thread-banner').hidden", timeout=5)
+    page.type_text("#composer", "thanks")
+    page.press_enter()
+    reply_id = page.wait_for(
+        f"document.querySelector(\".message.reply[data-parent-id='{msg['id']}']\")"
+        "?.dataset.messageId",
+        timeout=10,
+    )
+    reply = api(state, admin["token"], "GET", f"/messages/{reply_id}")
+    assert (reply["parentId"], reply["text"]) == (msg["id"], "thanks")
+    assert page.evaluate("document.querySelector('#thread-banner').hidden") is True
     assert page.exceptions == [], page.exceptions
 
 
