@@ -13,7 +13,8 @@ PATTERNS = [
         r"[^'\"&\s,}]+",
         re.I,
     ),
-    re.compile(r"()\b[A-Za-z0-9_-]{60,}\b"),
+    # Long opaque strings are tokens, except Webex ids (base64 of "ciscospark://...").
+    re.compile(r"()\b(?!Y2lzY29zcGFyazovL)[A-Za-z0-9_-]{60,}\b"),
 ]
 
 
@@ -46,3 +47,5 @@ def setup_logging(level: str = "INFO") -> None:
     root.setLevel(level.upper())
     # urllib3 logs full URLs at DEBUG, which may carry OAuth codes.
     logging.getLogger("urllib3").setLevel(logging.WARNING)
+    # The SDK logs its user agent and request details at INFO.
+    logging.getLogger("webexpythonsdk").setLevel(logging.WARNING)

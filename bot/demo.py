@@ -1,0 +1,156 @@
+"""`quality-bot demo`: the sandbox, the bot and a worker as three processes, wired together.
+
+The processes are the same ones production runs (only the Webex behind them is local), so the
+demo shows the real thing: signed webhooks, the queue, OAuth and the analytics rate limit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+from cryptography.fernet import Fernet
+
+from bot.config import read_dotenv
+
+DATA = Path("data")
+DEMO = DATA / "demo"
+ENV_FILE = DATA / "demo.env"
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _wait(check, timeout: float, what: str, procs: list[subprocess.Popen]):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for proc in procs:
+            if proc.poll() is not None:
+                raise SystemExit(
+                    f"quality-bot demo: {what} failed: a process exited ({proc.args[2:4]})"
+                )
+        result = check()
+        if result:
+            return result
+        time.sleep(0.1)
+    raise SystemExit(f"quality-bot demo: timed out waiting for {what}")
+
+
+def _secrets() -> dict[str, str]:
+    """Kept across runs in data/demo.env so stored tokens stay readable."""
+    kept = read_dotenv(ENV_FILE)
+    return {
+        "WEBEX_WEBHOOK_SECRET": kept.get("WEBEX_WEBHOOK_SECRET") or secrets.token_hex(24),
+        "TOKEN_KEY": kept.get("TOKEN_KEY") or Fernet.generate_key().decode(),
+    }
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def run_demo(port: int = 8080, sandbox_port: int = 8900) -> int:
+    for p, flag in ((port, "--port"), (sandbox_port, "--sandbox-port")):
+        if not _port_free(p):
+            raise SystemExit(
+                f"quality-bot demo: port {p} is taken; choose another with {flag} "
+                f'(make demo ARGS="{flag} {p + 1}")'
+            )
+    # The sandbox starts with a fresh world each run, so the bot's data must start fresh too.
+    shutil.rmtree(DEMO, ignore_errors=True)
+    DEMO.mkdir(parents=True)
+    state_file = DEMO / "sandbox.json"
+    py = sys.executable
+    procs: list[subprocess.Popen] = []
+
+    def stop(*_args) -> None:
+        for proc in reversed(procs):
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        procs.append(
+            subprocess.Popen(
+                [py, "-m", "sandbox", "--port", str(sandbox_port), "--state-file", str(state_file)]
+            )
+        )
+        _wait(state_file.exists, 30, "the sandbox", procs)
+        state = json.loads(state_file.read_text())
+        env_values = {
+            "WEBEX_BOT_TOKEN": state["bot"]["token"],
+            "WEBEX_API_URL": state["api_url"],
+            "WEBEX_ANALYTICS_URL": state["analytics_url"],
+            "WEBEX_CLIENT_ID": state.get("integration", {}).get("client_id", ""),
+            "WEBEX_CLIENT_SECRET": state.get("integration", {}).get("client_secret", ""),
+            "PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "DATABASE_URL": f"sqlite:///{DEMO}/quality-bot.db",
+            "QUEUE_URL": f"sqlite:///{DEMO}/queue.db",
+            **_secrets(),
+        }
+        ENV_FILE.write_text("".join(f"{k}={v}\n" for k, v in env_values.items()))
+        ENV_FILE.chmod(0o600)
+        env = {**os.environ, **env_values}
+        procs.append(
+            subprocess.Popen(
+                [
+                    py,
+                    "-m",
+                    "bot.cli",
+                    "serve",
+                    "--port",
+                    str(port),
+                    "--no-worker",
+                    "--sync-webhooks",
+                ],
+                env=env,
+            )
+        )
+        procs.append(subprocess.Popen([py, "-m", "bot.cli", "worker", "--workers", "2"], env=env))
+        _wait(lambda: _healthy(f"http://127.0.0.1:{port}/healthz"), 60, "the bot", procs)
+        admin = next((p for p in state["people"] if p.get("admin")), state["people"][0])
+        print(
+            "\n"
+            f"  quality-bot demo is running.\n\n"
+            f"  Chat page:  {state['chat_url']}\n"
+            f"  Bot:        http://127.0.0.1:{port}  (health: /healthz)\n"
+            f"  Settings:   {ENV_FILE} (source it to run other quality-bot commands)\n\n"
+            f"  Try it: open the chat page as {admin['displayName']} (an admin), pick the 1:1\n"
+            f"  space with Quality Bot, type /connect and accept, then /meetings and press\n"
+            f"  'Show quality'. In 'Team Quality', mention the bot first.\n\n"
+            f"  Ctrl-C stops everything.\n",
+            flush=True,
+        )
+        while all(proc.poll() is None for proc in procs):
+            time.sleep(0.5)
+        print("quality-bot demo: a process exited; stopping the others", file=sys.stderr)
+        stop()
+    except SystemExit:
+        stop()
+    return 0

@@ -1,0 +1,187 @@
+"""End-to-end harness: the sandbox, the real bot app and a real worker, over loopback HTTP.
+
+People act through the sandbox API with their own tokens, exactly as a Webex client would; the
+bot hears them only through signed webhook deliveries.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from cryptography.fernet import Fernet
+from werkzeug.serving import make_server
+
+from bot.app import create_app
+from bot.config import Config
+from bot.runtime import Runtime, build_runtime
+from bot.webhook_admin import sync
+
+LINK = re.compile(r"https?://[^\s)>\]]+/authorize\?[^\s)>\]]+")
+
+
+def wait_for(predicate: Callable[[], object], timeout: float = 20.0, what: str = "condition"):
+    """Poll until the predicate returns something truthy; fail with `what` after the timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@dataclass
+class Person:
+    id: str
+    email: str
+    name: str
+    token: str
+    admin: bool
+    api: str
+    session: requests.Session = field(default_factory=requests.Session)
+
+    def call(self, method: str, path: str, **kwargs) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+        return self.session.request(method, self.api + path, headers=headers, timeout=10, **kwargs)
+
+    def say(self, room_id: str, text: str, *, mention: dict | None = None) -> dict:
+        body: dict = {"roomId": room_id, "text": text}
+        if mention:
+            body["markdown"] = f"<@personId:{mention['id']}|{mention['displayName']}> {text}"
+            body["text"] = f"{mention['displayName']} {text}"
+        resp = self.call("POST", "/messages", json=body)
+        resp.raise_for_status()
+        return resp.json()
+
+    def messages(self, room_id: str) -> list[dict]:
+        resp = self.call("GET", "/messages", params={"roomId": room_id, "max": 100})
+        resp.raise_for_status()
+        return list(reversed(resp.json()["items"]))  # oldest first
+
+    def press(self, card_message: dict, inputs: dict) -> dict:
+        resp = self.call("POST", "/attachment/actions",
+                         json={"type": "submit", "messageId": card_message["id"], "inputs": inputs})
+        resp.raise_for_status()
+        return resp.json()
+
+
+class Harness:
+    def __init__(self, sandbox, tmp_path, **overrides) -> None:
+        self.sandbox = sandbox
+        state = sandbox.state
+        self.bot = state["bot"]
+        self.people = {
+            p["email"]: Person(p["id"], p["email"], p["displayName"], p["token"], p["admin"],
+                               state["api_url"])
+            for p in state["people"]
+        }
+        self.rooms = state["rooms"]
+        self.server = make_server("127.0.0.1", 0, lambda env, start: [], threaded=True)
+        port = self.server.server_port
+        integration = state.get("integration", {})
+        self.config = Config(
+            webex_bot_token=self.bot["token"],
+            webex_api_url=state["api_url"],
+            webex_analytics_url=state["analytics_url"],
+            webex_webhook_secret=secrets.token_hex(16),
+            webex_client_id=integration.get("client_id", ""),
+            webex_client_secret=integration.get("client_secret", ""),
+            public_url=f"http://127.0.0.1:{port}",
+            database_url=f"sqlite:///{tmp_path}/bot.db",
+            queue_url=f"sqlite:///{tmp_path}/queue.db",
+            token_key=Fernet.generate_key().decode(),
+            **overrides,
+        )
+        self.runtime: Runtime = build_runtime(self.config)
+        self.server.app = create_app(runtime=self.runtime)
+        import threading
+
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+        self.consumer = self.runtime.queue.consumer(workers=2, in_process=True)
+        self.consumer.start()
+        self.sync_changes = sync(self.runtime.webex, self.config)
+
+    def stop(self) -> None:
+        self.consumer.stop(graceful=True)
+        self.server.shutdown()
+        self.server.server_close()
+
+    # People and spaces --------------------------------------------------------------------
+    @property
+    def admin(self) -> Person:
+        return next(p for p in self.people.values() if p.admin)
+
+    def non_admin(self) -> Person:
+        return next(p for p in self.people.values() if not p.admin)
+
+    def room(self, type_: str, member: Person | None = None) -> dict:
+        return next(r for r in self.rooms if r["type"] == type_
+                    and (member is None or member.email in r["memberEmails"]))
+
+    def direct_room_of(self, person: Person) -> str:
+        """The 1:1 space between the person and the bot (Webex creates it on first message)."""
+        def find():
+            resp = person.call("GET", "/rooms", params={"type": "direct"})
+            for room in resp.json().get("items", []):
+                members = person.call("GET", "/memberships", params={"roomId": room["id"]})
+                if any(m.get("personId") == self.bot["id"] for m in members.json()["items"]):
+                    return room["id"]
+            return None
+
+        return wait_for(find, what=f"a 1:1 space between {person.email} and the bot")
+
+    def bot_messages(self, person: Person, room_id: str, after: str | None = None) -> list[dict]:
+        items = [m for m in person.messages(room_id) if m.get("personId") == self.bot["id"]]
+        if after is not None:
+            ids = [m["id"] for m in person.messages(room_id)]
+            position = ids.index(after) if after in ids else -1
+            later = set(ids[position + 1 :])
+            items = [m for m in items if m["id"] in later]
+        return items
+
+    def ask(self, person: Person, room_id: str, text: str, *, expect: int = 1,
+            timeout: float = 20.0) -> list[dict]:
+        """Say something to the bot and wait for `expect` bot messages after it."""
+        mention = self.bot if self.room_type(room_id) == "group" else None
+        sent = person.say(room_id, text, mention=mention)
+        return wait_for(
+            lambda: (lambda got: got if len(got) >= expect else None)(
+                self.bot_messages(person, room_id, after=sent["id"])),
+            timeout=timeout, what=f"{expect} bot reply(ies) to {text!r}")
+
+    def room_type(self, room_id: str) -> str:
+        return next((r["type"] for r in self.rooms if r["id"] == room_id), "direct")
+
+    def connect(self, person: Person) -> requests.Response:
+        """Run /connect as the person and complete the sandbox consent page like a browser."""
+        room_id = self.room("direct", person)["id"] if any(
+            r["type"] == "direct" and person.email in r["memberEmails"] for r in self.rooms
+        ) else None
+        if room_id is None:
+            group = self.room("group", person)["id"]
+            self.ask(person, group, "/connect", expect=1)
+            room_id = self.direct_room_of(person)
+            replies = wait_for(lambda: [m for m in self.bot_messages(person, room_id)
+                                        if LINK.search(m.get("markdown") or m.get("text") or "")],
+                               what="the authorize link")
+        else:
+            replies = self.ask(person, room_id, "/connect")
+        text = next(m.get("markdown") or m.get("text") or "" for m in replies
+                    if LINK.search(m.get("markdown") or m.get("text") or ""))
+        link = LINK.search(text).group(0)
+        query = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
+        consent = requests.post(
+            link.split("?")[0],
+            data={**query, "personEmail": person.email, "decision": "accept"},
+            allow_redirects=False, timeout=10,
+        )
+        assert consent.status_code in (302, 303), consent.text[:300]
+        return requests.get(consent.headers["Location"], timeout=30)
