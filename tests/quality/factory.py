@@ -129,17 +129,24 @@ def crowd(n: int, minutes: int = 60, *, seed: int = 7, interval: int = 60) -> li
         kind = rng.choice(["latency", "jitter", "loss"])
         per_min = 60 // interval or 1
 
+        # Some people sit on a mediocre link all meeting (fair), a few lose telemetry for a
+        # minute now and then (no data), as real meetings do.
+        shaky = rng.random() < 0.15
+        blackout = {rng.randrange(dur) for _ in range(rng.choice([0, 0, 0, 2]))}
+
         def metric(i: int, base: float, worse: float, which: str, _s=spell, _k=kind,
-                   _pm=per_min) -> float:
+                   _pm=per_min, _shaky=shaky, _out=blackout) -> float:
             m = i // _pm
-            if rng.random() < 0.02:
+            if m in _out or rng.random() < 0.02:
                 return -1.0
             if _s[0] <= m < _s[0] + _s[1] and which == _k:
                 return worse * (0.8 + 0.6 * rng.random())
+            if _shaky and which == "jitter":
+                return 28 + 14 * rng.random()
             return base * (0.5 + rng.random())
 
-        def gen(which: str, base: float, worse: float) -> Callable[[int], float]:
-            return lambda i: metric(i, base, worse, which)
+        def gen(which: str, base: float, worse: float, _m=metric) -> Callable[[int], float]:
+            return lambda i: _m(i, base, worse, which)
 
         items.append(item(
             f"Person {k:03d}",

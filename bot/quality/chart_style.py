@@ -1,0 +1,219 @@
+"""Shared chart machinery: palette, layout in inches, hand-drawn ticks and text, PNG output.
+
+Object-oriented matplotlib on Agg only. Text and tick labels go through pathtext.TextLayer and
+axes get no matplotlib ticks at all: see pathtext for why (render time).
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import matplotlib
+import numpy as np
+from matplotlib import dates as mdates
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+from matplotlib.transforms import IdentityTransform
+from PIL import Image
+
+from .pathtext import TextLayer, fit, text_width
+from .thresholds import Thresholds
+
+# Okabe–Ito: distinguishable with the common colour-vision deficiencies.
+CLASS_COLORS = {
+    "absent": "#FFFFFF",
+    "no data": "#999999",
+    "good": "#009E73",
+    "fair": "#E69F00",
+    "poor": "#D55E00",
+}
+# The second cue beside colour: hatching over fair and poor cells, bars and legend patches.
+CLASS_HATCH = {"poor": "////", "fair": "..", "no data": "", "good": ""}
+HATCH_COLOR = "#3A1A00"
+# Lines per participant: the Okabe–Ito colours not used for classes, plus a dash pattern each.
+LINE_STYLES = [
+    ("#0072B2", "-"),
+    ("#CC79A7", (0, (6, 2))),
+    ("#000000", (0, (1.5, 1.5))),
+    ("#56B4E9", (0, (6, 2, 1.5, 2))),
+    ("#7F4F00", (0, (3, 1))),
+]
+TEXT = "#222222"
+MUTED = "#666666"
+GRID = "#E3E3E3"
+DPI = 100
+WIDTH_IN = 14.0  # 1400 px
+
+# Only what our few native artists read; no font lookups happen for text (pathtext).
+RC = {"font.family": "DejaVu Sans", "hatch.linewidth": 0.6, "path.simplify": True,
+      "axes.edgecolor": "#BBBBBB", "axes.linewidth": 0.8}
+
+
+def zone(tz: str | None) -> tzinfo:
+    try:
+        return ZoneInfo(tz) if tz else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def clean(text: object, limit: int | None = None) -> str:
+    text = " ".join(str(text).split())
+    if limit and len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
+_EPOCH: float | None = None
+
+
+def to_num(epoch_seconds: np.ndarray) -> np.ndarray:
+    """Epoch seconds -> matplotlib date numbers, independent of the date.epoch setting."""
+    global _EPOCH
+    if _EPOCH is None:
+        _EPOCH = float(mdates.date2num(datetime(1970, 1, 1, tzinfo=UTC)))
+    return np.asarray(epoch_seconds, float) / 86400.0 + _EPOCH
+
+
+def time_ticks(start: float, end: float, tz: tzinfo, most: int = 9) -> list[tuple[float, str]]:
+    """(epoch seconds, "HH:MM") at round local times between start and end."""
+    span = max(end - start, 60.0) / 60
+    step = next((s for s in (5, 10, 15, 30, 60, 120, 240, 480) if span / s <= most), 720)
+    local = datetime.fromtimestamp(start, tz)
+    base = local.replace(second=0, microsecond=0, minute=0)
+    t = base
+    out = []
+    while t.timestamp() <= end + 1:
+        if t.timestamp() >= start - 1:
+            out.append((t.timestamp(), f"{t:%H:%M}"))
+        t = (t.astimezone(UTC) + timedelta(minutes=step)).astimezone(tz)
+    return out
+
+
+class Chart:
+    """A figure laid out in inches from the top-left corner, with a text layer."""
+
+    def __init__(self, height_in: float, width_in: float = WIDTH_IN) -> None:
+        self.w, self.h = width_in, height_in
+        with matplotlib.rc_context(RC):
+            self.fig = Figure(figsize=(width_in, height_in), dpi=DPI, facecolor="white")
+        FigureCanvasAgg(self.fig)
+        self.text = TextLayer(self.fig)
+
+    def axes(self, left: float, top: float, width: float, height: float) -> Axes:
+        with matplotlib.rc_context(RC):
+            ax = self.fig.add_axes((left / self.w, 1 - (top + height) / self.h,
+                                    width / self.w, height / self.h))
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        return ax
+
+    def label(self, x: float, y: float, text: str, size: float = 8, **kw) -> float:
+        """Text at (x, y) inches from the top-left; returns its width in inches."""
+        return self.text.add(x * DPI, (self.h - y) * DPI, text, size, **kw) / DPI
+
+    def width(self, text: str, size: float, weight: str = "normal") -> float:
+        return text_width(text, size, weight, DPI) / DPI
+
+    def fit(self, text: str, size: float, max_in: float, weight: str = "normal") -> str:
+        return fit(text, size, max_in * DPI, weight, DPI)
+
+    def wrap(self, text: str, size: float, max_in: float) -> list[str]:
+        lines, line = [], ""
+        for word in text.split():
+            trial = f"{line} {word}".strip()
+            if line and self.width(trial, size) > max_in:
+                lines.append(line)
+                line = word
+            else:
+                line = trial
+        return [*lines, line] if line else lines
+
+    def swatch(self, x: float, y: float, cls: str, w: float = 0.26, h: float = 0.14) -> None:
+        self.fig.add_artist(Rectangle(
+            (x * DPI, (self.h - y - h / 2) * DPI), w * DPI, h * DPI,
+            transform=IdentityTransform(), facecolor=CLASS_COLORS[cls],
+            hatch=CLASS_HATCH.get(cls) or None, hatchcolor=HATCH_COLOR, edgecolor="none",
+            linewidth=0))
+
+    def line_key(self, x: float, y: float, color: str, dash, w: float = 0.4) -> None:
+        yy = (self.h - y) * DPI
+        self.fig.add_artist(Line2D([x * DPI, (x + w) * DPI], [yy, yy], color=color, ls=dash,
+                                   lw=2, transform=IdentityTransform()))
+
+    def class_legend(self, x: float, y: float, classes: list[str]) -> float:
+        for cls in classes:
+            self.swatch(x, y, cls)
+            x += 0.32 + self.label(x + 0.32, y, cls, 8.5) + 0.25
+        return x
+
+    def footer(self, th: Thresholds, extra: str = "") -> None:
+        lines = self.wrap(th.describe() + (" " + extra if extra else ""), 7.5, self.w - 0.3)
+        for k, line in enumerate(reversed(lines)):
+            self.label(0.15, self.h - 0.14 - k * 0.15, line, 7.5, color=MUTED, va="baseline")
+
+    def ticks(self, ax: Axes, x: list[tuple[float, str]] | None = None,
+              y: list[tuple[float, str]] | None = None, size: float = 7.5,
+              grid: bool = True) -> None:
+        """Tick labels (and light grid lines) for an axes whose limits are final."""
+        to_px = ax.transData.transform
+        x0, x1 = ax.get_xlim()
+        y0, y1 = ax.get_ylim()
+        if x:
+            for v, text in x:
+                px, py = to_px((v, y0))
+                self.text.add(px, py - 5, text, size, MUTED, ha="center", va="top")
+            if grid:
+                ax.vlines([v for v, _ in x], y0, y1, color=GRID, lw=0.6, zorder=0.5)
+        if y:
+            for v, text in y:
+                px, py = to_px((x0, v))
+                self.text.add(px - 4, py, text, size, MUTED, ha="right", va="center")
+            if grid:
+                ax.hlines([v for v, _ in y], x0, x1, color=GRID, lw=0.6, zorder=0.5)
+
+    def png(self) -> bytes:
+        """Render and encode as a 256-colour PNG.
+
+        Charts use a few flat colours plus antialiasing, so an undithered palette is visually
+        identical to RGBA, about a third of the size and much faster to compress.
+        """
+        self.text.finish()
+        with matplotlib.rc_context(RC):
+            self.fig.canvas.draw()
+        rgba = np.asarray(self.fig.canvas.buffer_rgba())
+        image = Image.fromarray(rgba[..., :3])
+        image = image.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+        buf = io.BytesIO()
+        image.save(buf, format="PNG", compress_level=6)
+        return buf.getvalue()
+
+
+def meeting_when(start: datetime | None, end: datetime | None, tz: tzinfo, name: str) -> str:
+    if start is None:
+        return f"time unknown ({name})"
+    s = start.astimezone(tz)
+    text = f"{s:%a %d %b %Y, %H:%M}"
+    if end is not None:
+        text += f"–{end.astimezone(tz):%H:%M}"
+    return f"{text} ({name})"
+
+
+def title_block(chart: Chart, report, tz: tzinfo, tz_name: str) -> None:
+    """Meeting title, date and zone, and the headline numbers."""
+    chart.label(0.15, 0.3, chart.fit(clean(report.title), 15, chart.w - 0.3, "bold"), 15,
+                color=TEXT, weight="bold", va="baseline")
+    n = report.participant_count
+    parts = [meeting_when(report.start, report.end, tz, tz_name),
+             f"{n} participant{'s' * (n != 1)}", f"verdict: {report.verdict}"]
+    if report.poor_share is not None:
+        parts.append(f"{report.poor_share:.0%} poor participant-minutes")
+    if report.mos_median is not None:
+        parts.append(f"est. audio MOS {report.mos_median:.2f} (median)")
+    chart.label(0.15, 0.56, "  ·  ".join(parts), 9.5, color=MUTED, va="baseline")
