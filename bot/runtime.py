@@ -52,4 +52,5 @@ def build_runtime(config: Config, *, with_queue: bool = True, http: Http | None 
                 "daily_summaries": lambda: summaries.run_due(runtime),
             },
         )
+        summaries.register(runtime)  # the per-space send task, known to every worker process
     return runtime

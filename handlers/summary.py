@@ -1,0 +1,39 @@
+"""/summary [YYYY-MM-DD]: the daily summary of one day, now (default yesterday)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from bot import summaries
+from bot.commands import Arg, UsageError, command
+from bot.context import Context
+
+EXAMPLE = "e.g. `/summary 2026-03-09`"
+
+
+def parse_day(word: str) -> date:
+    try:
+        return date.fromisoformat(word)
+    except ValueError:
+        raise ValueError(f"`{word}` is not a date: use YYYY-MM-DD, {EXAMPLE}.") from None
+
+
+@command(
+    "summary",
+    help="the daily meeting-quality summary of a day now (default yesterday)",
+    args=(Arg("YYYY-MM-DD", parse=parse_day),),
+    needs_account=True,
+)
+def summary(ctx: Context) -> None:
+    tz = summaries.space_timezone(ctx.room_id, ctx.config.default_timezone)
+    today = ctx.now().astimezone(ZoneInfo(tz)).date()
+    day = ctx.args["YYYY-MM-DD"] or today - timedelta(days=1)
+    if day >= today:
+        raise UsageError(
+            f"{day:%Y-%m-%d} has not ended yet in {tz}: pick an earlier day, {EXAMPLE}."
+        )
+    user = ctx.user()
+    composed = summaries.compose(ctx.runtime, ctx.person_id, user, day, tz)
+    for post in summaries.render(composed):
+        ctx.reply(post.markdown, card=post.card, upload=post.upload)

@@ -1,0 +1,151 @@
+"""Daily-summary fixtures: a runtime on a settable clock, recorded Webex posts, fake accounts
+and fake day content, so scheduling is tested without the quality pipeline."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import pytest
+import responses
+
+from bot import accounts, summaries
+from bot.quality.daily import summarize_day
+from tests.conftest import API
+
+
+@dataclass
+class Posts:
+    """Every POST /messages the bot made, as dicts (multipart bodies noted as uploads)."""
+
+    items: list[dict] = field(default_factory=list)
+
+    def to(self, room_id: str) -> list[dict]:
+        return [p for p in self.items if p.get("roomId") == room_id]
+
+    def text(self, room_id: str) -> str:
+        return "\n".join(p.get("markdown") or "" for p in self.to(room_id))
+
+
+@dataclass
+class Clock:
+    now: datetime = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, moment: datetime) -> None:
+        assert moment.tzinfo is not None
+        self.now = moment.astimezone(UTC)
+
+
+@pytest.fixture
+def clock(runtime) -> Clock:
+    c = Clock()
+    runtime.clock = c
+    return c
+
+
+@pytest.fixture
+def posts(webex_api) -> Posts:
+    record = Posts()
+
+    def on_post(request):
+        kind = request.headers.get("Content-Type", "")
+        if kind.startswith("multipart/"):
+            body = request.body if isinstance(request.body, bytes) else request.body.read()
+            room = body.split(b'name="roomId"\r\n\r\n', 1)[1].split(b"\r\n", 1)[0].decode()
+            md = body.split(b'name="markdown"\r\n\r\n', 1)
+            record.items.append(
+                {
+                    "roomId": room,
+                    "markdown": md[1].split(b"\r\n--", 1)[0].decode() if len(md) > 1 else "",
+                    "upload": True,
+                }
+            )
+        else:
+            record.items.append(json.loads(request.body))
+        n = len(record.items)
+        return 200, {}, json.dumps({"id": f"msg-{n}", "roomId": record.items[-1].get("roomId")})
+
+    webex_api.add_callback(responses.POST, f"{API}/messages", callback=on_post)
+    return record
+
+
+@dataclass
+class Members:
+    """Who is in which space, as GET /memberships answers it (everyone unless removed)."""
+
+    absent: set[tuple[str, str]] = field(default_factory=set)
+    calls: int = 0
+
+
+@pytest.fixture
+def members(webex_api) -> Members:
+    state = Members()
+
+    def on_get(request):
+        state.calls += 1
+        room, person = request.params.get("roomId"), request.params.get("personId")
+        items = (
+            []
+            if (room, person) in state.absent
+            else [{"id": f"mem-{room}-{person}", "roomId": room, "personId": person}]
+        )
+        return 200, {}, json.dumps({"items": items})
+
+    webex_api.add_callback(responses.GET, f"{API}/memberships", callback=on_get)
+    return state
+
+
+@dataclass
+class People:
+    """Connected people: client_for returns a marker object; others raise like the real thing."""
+
+    connected: set[str] = field(default_factory=lambda: {"alice"})
+    broken: set[str] = field(default_factory=set)
+
+    def client_for(self, person_id: str):
+        if person_id in self.broken:
+            raise accounts.NeedsReconnect(person_id)
+        if person_id not in self.connected:
+            raise accounts.NotConnected(person_id)
+        return f"user-client:{person_id}"
+
+
+@pytest.fixture
+def people(runtime, monkeypatch) -> People:
+    state = People()
+    monkeypatch.setattr(runtime.accounts, "client_for", state.client_for)
+    return state
+
+
+@dataclass
+class Days:
+    """Fake day content: which (person, day, tz) were composed; no meetings unless told."""
+
+    composed: list[tuple[str, date, str]] = field(default_factory=list)
+
+    def compose(self, runtime, person_id, user, day, tz):
+        self.composed.append((person_id, day, tz))
+        return summaries.Composed(day, tz, summarize_day(day, tz, [], []), 0)
+
+    @staticmethod
+    def render(composed, note=""):
+        text = f"summary of {composed.day.isoformat()} ({composed.tz})"
+        return [summaries.Post("\n\n".join(p for p in (text, note) if p))]
+
+
+@pytest.fixture
+def days(monkeypatch) -> Days:
+    state = Days()
+    monkeypatch.setattr(summaries, "compose", state.compose)
+    monkeypatch.setattr(summaries, "render", state.render)
+    return state
+
+
+@pytest.fixture
+def world(runtime, clock, posts, members, people, days):
+    """Everything a scheduler test needs, in one name."""
+    return runtime
