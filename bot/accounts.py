@@ -276,7 +276,7 @@ class Accounts:
     def mark_broken(self, person_id: str, reason: str) -> None:
         if tokens.mark_broken(person_id):
             log.warning("a Webex connection needs /connect again: %s", reason)
-            _subscriptions_hook("pause_for_person", person_id, reason)
+            _subscriptions_hook("pause_for_person", person_id, "token")
 
     def encrypt(self, token: str) -> bytes:
         return self.cipher.encrypt(token.encode("utf-8"))

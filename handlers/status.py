@@ -57,6 +57,13 @@ def connection_lines(info: ConnectionInfo | None, now: datetime) -> list[str]:
     return lines
 
 
+PAUSE_REASONS = {  # the codes storage/subscriptions.py stores
+    "token": "the subscriber's Webex connection needs `/connect` again",
+    "disconnected": "the subscriber disconnected their Webex account",
+    "left": "the subscriber left this space; someone here can `/subscribe` again",
+}
+
+
 def subscription_line(room_id: str, person_id: str) -> str:
     try:  # storage/subscriptions.py arrives with daily summaries; status works without it
         from storage import subscriptions
@@ -68,8 +75,9 @@ def subscription_line(room_id: str, person_id: str) -> str:
         return "This space has no daily summary. `/subscribe` sets one up."
     whose = "your account" if sub.person_id == person_id else "another member's account"
     line = f"This space gets a daily summary at {sub.local_time} {sub.timezone}, using {whose}."
-    if getattr(sub, "paused_reason", None):
-        line += f" It is **paused**: {sub.paused_reason}."
+    reason = getattr(sub, "paused_reason", None)
+    if reason:
+        line += f" It is **paused**: {PAUSE_REASONS.get(reason, reason)}."
     return line
 
 
