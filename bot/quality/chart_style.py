@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import matplotlib
 import numpy as np
@@ -52,13 +51,6 @@ WIDTH_IN = 14.0  # 1400 px
 # Only what our few native artists read; no font lookups happen for text (pathtext).
 RC = {"font.family": "DejaVu Sans", "hatch.linewidth": 0.6, "path.simplify": True,
       "axes.edgecolor": "#BBBBBB", "axes.linewidth": 0.8}
-
-
-def zone(tz: str | None) -> tzinfo:
-    try:
-        return ZoneInfo(tz) if tz else UTC
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
 
 
 def clean(text: object, limit: int | None = None) -> str:

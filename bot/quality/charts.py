@@ -20,10 +20,11 @@ from .chart_style import (
     time_ticks,
     title_block,
     to_num,
-    zone,
 )
 from .charts_daily import daily_chart
 from .charts_heatmap import heatmap_chart
+from .participants import compact_reasons
+from .samples import zone
 from .thresholds import Thresholds
 
 __all__ = ["SMALL_MAX", "bands", "bands_for", "daily_chart", "quality_chart", "stream_panel"]
@@ -128,7 +129,7 @@ def _line_chart(report: MeetingReport, tz_name: str) -> bytes:
         x, y = 0.9 + (k % 2) * 6.5, 0.9 + (k // 2) * 0.24
         chart.line_key(x, y, color, dash)
         due = p.poor_due_to or p.fair_due_to
-        text = f"{clean(p.label, 50)} — {p.verdict}" + (f": {', '.join(due[:2])}" if due else "")
+        text = f"{clean(p.label, 50)} — {p.verdict}" + (f": {compact_reasons(due)}" if due else "")
         chart.label(x + 0.5, y, chart.fit(text, 8.5, 5.9), 8.5, color=TEXT)
     if not people:
         chart.label(chart.w / 2, 3, "No quality samples for this meeting", 14, color=MUTED,

@@ -14,9 +14,9 @@ from .chart_style import (
     TEXT,
     Chart,
     clean,
-    zone,
 )
 from .daily import DaySummary
+from .samples import zone
 
 MAX_MEETINGS = 25
 ORDER = ("poor", "fair", "good", "no data")  # poor next to the labels, where the eye starts

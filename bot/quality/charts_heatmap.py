@@ -21,9 +21,8 @@ from .chart_style import (
     clean,
     time_ticks,
     title_block,
-    zone,
 )
-from .samples import ABSENT, FAIR, POOR
+from .samples import ABSENT, FAIR, POOR, zone
 
 MAX_ROWS = 40
 MULTIPLES = 8  # worst participants drawn as small line charts

@@ -68,7 +68,7 @@ def _meeting_summary(report: MeetingReport) -> MeetingSummary:
     for p in report.participants:
         for reason in p.poor_due_to:
             counts[reason] = counts.get(reason, 0) + 1
-    reasons = [r for r, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))][:3]
+    reasons = [r for r, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))][:4]
     return MeetingSummary(
         meeting_id=report.meeting_id,
         title=report.title,

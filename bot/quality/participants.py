@@ -189,6 +189,22 @@ class ParticipantReport:
         return out
 
 
+def compact_reasons(labels: list[str], limit: int = 3) -> str:
+    """["latency (audio in)", "latency (audio out)", "loss (video in)"] ->
+    "latency (audio in/out), loss (video in)": the same metric named once."""
+    grouped: dict[str, dict[str, list[str]]] = {}
+    for label in labels:
+        metric, _, where = label.rpartition(" (")
+        channel, _, direction = where.rstrip(")").partition(" ")
+        grouped.setdefault(metric or label, {}).setdefault(channel, []).append(direction)
+    parts = []
+    for metric, channels in list(grouped.items())[:limit]:
+        inner = ", ".join(f"{c} {'/'.join(d for d in ds if d)}".strip()
+                          for c, ds in channels.items())
+        parts.append(f"{metric} ({inner})" if inner else metric)
+    return ", ".join(parts)
+
+
 def _p(values: list[np.ndarray], q: float) -> float | None:
     arr = np.concatenate(values) if values else np.zeros(0)
     arr = arr[~np.isnan(arr)]

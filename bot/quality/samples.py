@@ -8,8 +8,9 @@ which a participant was not in the meeting at all (used only by timelines).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
@@ -43,6 +44,14 @@ def parse_time(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def zone(tz: str | None) -> tzinfo:
+    """An IANA zone by name; UTC when empty or unknown (never fail a reply over a zone)."""
+    try:
+        return ZoneInfo(tz) if tz else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
 
 
 def _values(raw: Any, n: int) -> np.ndarray:
