@@ -19,7 +19,7 @@ TIME = re.compile(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)?", re.IGNORECASE)
 @lru_cache(maxsize=1)
 def _zones() -> dict[str, str]:
     """Lower-case name -> canonical IANA key, so `europe/paris` works on any filesystem."""
-    return {key.lower(): key for key in zoneinfo.available_zones()}
+    return {key.lower(): key for key in zoneinfo.available_timezones()}
 
 
 def parse_zone(word: str) -> str:
