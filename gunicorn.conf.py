@@ -15,3 +15,11 @@ keepalive = 5
 accesslog = "-"
 # Query strings can carry OAuth codes: log the path only.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+
+
+def post_fork(server, worker):
+    # A connection opened while the app was preloaded must not be shared across processes.
+    from storage.db import database
+
+    if database.obj is not None and not database.is_closed():
+        database.close()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import queue as stdqueue
+import threading
 from collections.abc import Callable
 from urllib.parse import urlparse
 
@@ -36,6 +39,8 @@ def make_huey(url: str, name: str = "quality-bot") -> Huey:
 class Queue:
     """The tasks the web process enqueues and the worker runs."""
 
+    BATCH = 256
+
     def __init__(
         self,
         url: str,
@@ -45,8 +50,12 @@ class Queue:
         self.url = url
         self.huey = make_huey(url)
         self._process = self.huey.task(name="process_event")(process_event)
+        self._fan_out = self.huey.task(name="process_events")(self._enqueue_each)
         for name, func in (periodic or {}).items():
             self.huey.periodic_task(crontab(), name=name)(func)
+        self._handoff: stdqueue.SimpleQueue[int] = stdqueue.SimpleQueue()
+        self._handoff_pid: int | None = None
+        self._handoff_lock = threading.Lock()
 
     @property
     def immediate(self) -> bool:
@@ -54,6 +63,48 @@ class Queue:
 
     def enqueue_event(self, event_id: int) -> None:
         self._process(event_id)
+
+    def submit(self, event_id: int) -> None:
+        """From the webhook request: returns at once. The event is durable in the inbox already;
+        a forwarder thread hands it to huey, batching under load so one queue write carries
+        many events. If this process dies first, the worker's inbox sweep re-enqueues it."""
+        if self.immediate:
+            self.enqueue_event(event_id)
+            return
+        self._start_forwarder()
+        self._handoff.put(event_id)
+
+    def _start_forwarder(self) -> None:
+        # Threads do not survive gunicorn's fork: each worker process starts its own.
+        if self._handoff_pid == os.getpid():
+            return
+        with self._handoff_lock:
+            if self._handoff_pid != os.getpid():
+                self._handoff = stdqueue.SimpleQueue()
+                threading.Thread(target=self._forward, name="queue-forwarder", daemon=True).start()
+                self._handoff_pid = os.getpid()
+
+    def _forward(self) -> None:
+        handoff = self._handoff
+        while True:
+            batch = [handoff.get()]
+            while len(batch) < self.BATCH:
+                try:
+                    batch.append(handoff.get_nowait())
+                except stdqueue.Empty:
+                    break
+            try:
+                if len(batch) == 1:
+                    self._process(batch[0])
+                else:
+                    self._fan_out(batch)
+            except Exception:
+                log.exception("could not enqueue %d event(s); the inbox sweep will", len(batch))
+
+    def _enqueue_each(self, event_ids: list[int]) -> None:
+        # Runs in the worker: one task per event, so slow commands run in parallel.
+        for event_id in event_ids:
+            self._process(event_id)
 
     def ping(self) -> bool:
         try:

@@ -57,7 +57,7 @@ def receive():
         return jsonify(status="duplicate"), 200
     queue = current_app.extensions["quality-bot"].queue
     try:
-        queue.enqueue_event(event_id)
+        queue.submit(event_id)
     except Exception:
         # Stored durably already: the worker's sweep picks it up, so the delivery is still a 200.
         log.exception("could not enqueue event %s; the sweep will retry it", event_id)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from peewee import IntegrityError
-
 from storage.db import database, utcnow
 from storage.models import InboxEvent
 
@@ -13,16 +11,32 @@ LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 3
 
 
+def _accept_sql() -> str:
+    """One statement, built once: the webhook request pays for SQLite, not for query building.
+    ON CONFLICT ... RETURNING works on SQLite >= 3.35 and PostgreSQL alike."""
+    p = database.obj.param
+    table = InboxEvent._meta.table_name
+    return (
+        f'INSERT INTO "{table}" ("key", "resource", "event", "body", "status", "attempts", '
+        f"\"received_at\") VALUES ({p}, {p}, {p}, {p}, 'pending', 0, {p}) "
+        'ON CONFLICT ("key") DO NOTHING RETURNING "id"'
+    )
+
+
+_ACCEPT: dict[int, str] = {}
+
+
 def accept(resource: str, event: str, data_id: str, body: str) -> int | None:
     """Store a delivery; None when the same (resource, event, data.id) was accepted before."""
-    try:
-        with database.atomic():
-            row = InboxEvent.create(
-                key=f"{resource}:{event}:{data_id}", resource=resource, event=event, body=body
-            )
-    except IntegrityError:
-        return None
-    return row.id
+    sql = _ACCEPT.get(id(database.obj))
+    if sql is None:
+        sql = _ACCEPT[id(database.obj)] = _accept_sql()
+    received = InboxEvent.received_at.db_value(utcnow())
+    cursor = database.execute_sql(
+        sql, (f"{resource}:{event}:{data_id}", resource, event, body, received)
+    )
+    row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def claim(event_id: int) -> InboxEvent | None:

@@ -53,8 +53,12 @@ def webex_api():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         rsps.get(
             f"{API}/people/me",
-            json={"id": BOT_ID, "displayName": "Quality Bot", "emails": ["quality@webex.bot"],
-                  "type": "bot"},
+            json={
+                "id": BOT_ID,
+                "displayName": "Quality Bot",
+                "emails": ["quality@webex.bot"],
+                "type": "bot",
+            },
         )
         yield rsps
 
@@ -90,11 +94,25 @@ def deliver(client, envelope: dict, secret: str = SECRET):
     )
 
 
-def message_envelope(message_id: str, person_id: str = "person-1", room_id: str = "room-1",
-                     room_type: str = "direct", email: str = "alice@example.com") -> dict:
+def message_envelope(
+    message_id: str,
+    person_id: str = "person-1",
+    room_id: str = "room-1",
+    room_type: str = "direct",
+    email: str = "alice@example.com",
+) -> dict:
     return {
-        "id": "wh-1", "name": "quality-bot messages/created", "resource": "messages",
-        "event": "created", "targetUrl": "https://bot.test/webhooks/webex", "actorId": person_id,
-        "data": {"id": message_id, "roomId": room_id, "roomType": room_type,
-                 "personId": person_id, "personEmail": email},
+        "id": "wh-1",
+        "name": "quality-bot messages/created",
+        "resource": "messages",
+        "event": "created",
+        "targetUrl": "https://bot.test/webhooks/webex",
+        "actorId": person_id,
+        "data": {
+            "id": message_id,
+            "roomId": room_id,
+            "roomType": room_type,
+            "personId": person_id,
+            "personEmail": email,
+        },
     }

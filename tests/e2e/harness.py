@@ -65,8 +65,11 @@ class Person:
         return list(reversed(resp.json()["items"]))  # oldest first
 
     def press(self, card_message: dict, inputs: dict) -> dict:
-        resp = self.call("POST", "/attachment/actions",
-                         json={"type": "submit", "messageId": card_message["id"], "inputs": inputs})
+        resp = self.call(
+            "POST",
+            "/attachment/actions",
+            json={"type": "submit", "messageId": card_message["id"], "inputs": inputs},
+        )
         resp.raise_for_status()
         return resp.json()
 
@@ -77,8 +80,9 @@ class Harness:
         state = sandbox.state
         self.bot = state["bot"]
         self.people = {
-            p["email"]: Person(p["id"], p["email"], p["displayName"], p["token"], p["admin"],
-                               state["api_url"])
+            p["email"]: Person(
+                p["id"], p["email"], p["displayName"], p["token"], p["admin"], state["api_url"]
+            )
             for p in state["people"]
         }
         self.rooms = state["rooms"]
@@ -102,8 +106,9 @@ class Harness:
         self.server.app = create_app(runtime=self.runtime)
         import threading
 
-        self.thread = threading.Thread(target=self.server.serve_forever,
-                                       kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
         self.consumer = self.runtime.queue.consumer(workers=2, in_process=True)
         self.consumer.start()
@@ -123,11 +128,15 @@ class Harness:
         return next(p for p in self.people.values() if not p.admin)
 
     def room(self, type_: str, member: Person | None = None) -> dict:
-        return next(r for r in self.rooms if r["type"] == type_
-                    and (member is None or member.email in r["memberEmails"]))
+        return next(
+            r
+            for r in self.rooms
+            if r["type"] == type_ and (member is None or member.email in r["memberEmails"])
+        )
 
     def direct_room_of(self, person: Person) -> str:
         """The 1:1 space between the person and the bot (Webex creates it on first message)."""
+
         def find():
             resp = person.call("GET", "/rooms", params={"type": "direct"})
             for room in resp.json().get("items", []):
@@ -147,41 +156,56 @@ class Harness:
             items = [m for m in items if m["id"] in later]
         return items
 
-    def ask(self, person: Person, room_id: str, text: str, *, expect: int = 1,
-            timeout: float = 20.0) -> list[dict]:
+    def ask(
+        self, person: Person, room_id: str, text: str, *, expect: int = 1, timeout: float = 20.0
+    ) -> list[dict]:
         """Say something to the bot and wait for `expect` bot messages after it."""
         mention = self.bot if self.room_type(room_id) == "group" else None
         sent = person.say(room_id, text, mention=mention)
         return wait_for(
             lambda: (lambda got: got if len(got) >= expect else None)(
-                self.bot_messages(person, room_id, after=sent["id"])),
-            timeout=timeout, what=f"{expect} bot reply(ies) to {text!r}")
+                self.bot_messages(person, room_id, after=sent["id"])
+            ),
+            timeout=timeout,
+            what=f"{expect} bot reply(ies) to {text!r}",
+        )
 
     def room_type(self, room_id: str) -> str:
         return next((r["type"] for r in self.rooms if r["id"] == room_id), "direct")
 
     def connect(self, person: Person) -> requests.Response:
         """Run /connect as the person and complete the sandbox consent page like a browser."""
-        room_id = self.room("direct", person)["id"] if any(
-            r["type"] == "direct" and person.email in r["memberEmails"] for r in self.rooms
-        ) else None
+        room_id = (
+            self.room("direct", person)["id"]
+            if any(r["type"] == "direct" and person.email in r["memberEmails"] for r in self.rooms)
+            else None
+        )
         if room_id is None:
             group = self.room("group", person)["id"]
             self.ask(person, group, "/connect", expect=1)
             room_id = self.direct_room_of(person)
-            replies = wait_for(lambda: [m for m in self.bot_messages(person, room_id)
-                                        if LINK.search(m.get("markdown") or m.get("text") or "")],
-                               what="the authorize link")
+            replies = wait_for(
+                lambda: [
+                    m
+                    for m in self.bot_messages(person, room_id)
+                    if LINK.search(m.get("markdown") or m.get("text") or "")
+                ],
+                what="the authorize link",
+            )
         else:
             replies = self.ask(person, room_id, "/connect")
-        text = next(m.get("markdown") or m.get("text") or "" for m in replies
-                    if LINK.search(m.get("markdown") or m.get("text") or ""))
+        text = next(
+            m.get("markdown") or m.get("text") or ""
+            for m in replies
+            if LINK.search(m.get("markdown") or m.get("text") or "")
+        )
         link = LINK.search(text).group(0)
         query = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
         consent = requests.post(
             link.split("?")[0],
             data={**query, "personEmail": person.email, "decision": "accept"},
-            allow_redirects=False, timeout=10,
+            allow_redirects=False,
+            timeout=10,
         )
         assert consent.status_code in (302, 303), consent.text[:300]
         return requests.get(consent.headers["Location"], timeout=30)

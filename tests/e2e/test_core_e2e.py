@@ -12,7 +12,10 @@ def test_webhooks_sync_registers_the_three_hooks_and_is_idempotent(harness):
     assert sync(harness.runtime.webex, harness.config) == []
     hooks = harness.runtime.webex.webhooks()
     assert {(h["resource"], h["event"]) for h in hooks} == {
-        ("messages", "created"), ("attachmentActions", "created"), ("memberships", "created")}
+        ("messages", "created"),
+        ("attachmentActions", "created"),
+        ("memberships", "created"),
+    }
     assert all(h["targetUrl"] == harness.config.webhook_url for h in hooks)
 
 

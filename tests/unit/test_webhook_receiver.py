@@ -8,7 +8,7 @@ from tests.conftest import deliver, message_envelope, sign
 
 def test_valid_delivery_is_stored_and_acknowledged(client, runtime, monkeypatch):
     enqueued = []
-    monkeypatch.setattr(runtime.queue, "enqueue_event", enqueued.append)
+    monkeypatch.setattr(runtime.queue, "submit", enqueued.append)
     resp = deliver(client, message_envelope("msg-1"))
     assert resp.status_code == 200
     assert resp.get_json()["status"] == "accepted"
@@ -31,7 +31,7 @@ def test_forged_signature_is_refused(client):
 
 
 def test_signature_is_over_raw_bytes_not_reserialised_json(client, runtime, monkeypatch):
-    monkeypatch.setattr(runtime.queue, "enqueue_event", lambda _id: None)
+    monkeypatch.setattr(runtime.queue, "submit", lambda _id: None)
     body = b'{"resource":  "messages", "event": "created",\n "data": {"id": "m-raw"}}'
     ok = client.post("/webhooks/webex", data=body, headers={"X-Spark-Signature": sign(body)})
     assert ok.status_code == 200
@@ -50,8 +50,11 @@ def test_malformed_json_is_400(client):
 
 
 def test_unknown_shape_is_400(client):
-    for envelope in ([1, 2], {"resource": "rooms", "event": "created", "data": {"id": "x"}},
-                     {"resource": "messages", "event": "created", "data": {}}):
+    for envelope in (
+        [1, 2],
+        {"resource": "rooms", "event": "created", "data": {"id": "x"}},
+        {"resource": "messages", "event": "created", "data": {}},
+    ):
         body = json.dumps(envelope).encode()
         resp = client.post("/webhooks/webex", data=body, headers={"X-Spark-Signature": sign(body)})
         assert resp.status_code == 400, envelope
@@ -66,7 +69,7 @@ def test_oversized_body_is_413(client):
 
 def test_redelivery_is_stored_once(client, runtime, monkeypatch):
     enqueued = []
-    monkeypatch.setattr(runtime.queue, "enqueue_event", enqueued.append)
+    monkeypatch.setattr(runtime.queue, "submit", enqueued.append)
     first = deliver(client, message_envelope("msg-1"))
     second = deliver(client, message_envelope("msg-1"))
     assert first.get_json()["status"] == "accepted"
@@ -78,7 +81,7 @@ def test_enqueue_failure_still_acknowledges_and_keeps_event(client, runtime, mon
     def broken(_id):
         raise ConnectionError("queue down")
 
-    monkeypatch.setattr(runtime.queue, "enqueue_event", broken)
+    monkeypatch.setattr(runtime.queue, "submit", broken)
     resp = deliver(client, message_envelope("msg-9"))
     assert resp.status_code == 200
     assert InboxEvent.get().status == "pending"

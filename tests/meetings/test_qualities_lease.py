@@ -1,0 +1,131 @@
+"""The per-meeting lease: one analytics call per interval across threads and processes."""
+
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+
+from bot.webex import Forbidden, Unavailable
+from storage import qualities
+from storage.db import database, open_database
+
+
+@pytest.fixture
+def db(tmp_path):
+    url = f"sqlite:///{tmp_path}/q.db"
+    open_database(url)
+    yield url
+    database.close()
+
+
+def counting_loader(calls, gate=None):
+    def load():
+        calls.append(1)
+        if gate:
+            gate.wait(5)
+        return [{"participantId": "p1"}]
+
+    return load
+
+
+def test_second_ask_within_interval_answers_from_the_database(db):
+    calls = []
+    first = qualities.fetch_once("m1", counting_loader(calls), min_interval=300, owner="a")
+    second = qualities.fetch_once("m1", counting_loader(calls), min_interval=300, owner="b")
+    assert calls == [1]
+    assert first.fetched_now and not second.fetched_now
+    assert second.items == first.items and second.fetched_at == first.fetched_at
+
+
+def test_after_the_interval_it_fetches_again(db):
+    calls = []
+    qualities.fetch_once("m1", counting_loader(calls), min_interval=0, owner="a")
+    qualities.fetch_once("m1", counting_loader(calls), min_interval=0, owner="a")
+    assert calls == [1, 1]
+
+
+def test_concurrent_threads_share_one_fetch(db):
+    calls, gate, results = [], threading.Event(), []
+
+    def ask(owner):
+        results.append(
+            qualities.fetch_once(
+                "m2", counting_loader(calls, gate), min_interval=300, owner=owner, poll=0.01
+            )
+        )
+
+    threads = [threading.Thread(target=ask, args=(f"t{i}",)) for i in range(8)]
+    for t in threads:
+        t.start()
+    while not calls:  # the lease holder is inside the loader; the others must be waiting
+        threading.Event().wait(0.01)
+    gate.set()
+    for t in threads:
+        t.join(10)
+    assert calls == [1] and len(results) == 8
+    assert sum(r.fetched_now for r in results) == 1
+
+
+def test_a_403_for_one_person_does_not_block_the_next(db):
+    def denied():
+        raise Forbidden(403, "not an admin")
+
+    with pytest.raises(Forbidden):
+        qualities.fetch_once(
+            "m3", denied, min_interval=300, owner="a", counts_against_limit=lambda exc: None
+        )
+    calls = []
+    assert qualities.fetch_once("m3", counting_loader(calls), min_interval=300, owner="b").items
+    assert calls == [1]
+
+
+def test_a_5xx_counts_and_later_askers_are_refused_until_the_interval(db):
+    def broken():
+        raise Unavailable(503, "down")
+
+    with pytest.raises(Unavailable):
+        qualities.fetch_once(
+            "m4", broken, min_interval=300, owner="a", counts_against_limit=lambda exc: exc.status
+        )
+    with pytest.raises(qualities.FetchRefused) as err:
+        qualities.fetch_once("m4", counting_loader([]), min_interval=300, owner="b")
+    assert err.value.status == 503 and err.value.retry_at is not None
+
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from storage import qualities
+    from storage.db import open_database
+    open_database(sys.argv[1])
+    marker = sys.argv[2]
+    def load():
+        with open(marker, "a") as f:
+            f.write("call\\n")
+        time.sleep(0.3)  # hold the lease while the other process asks
+        return [{"participantId": "p"}]
+    got = qualities.fetch_once("m-proc", load, min_interval=300, owner=sys.argv[3], poll=0.01)
+    print(len(got.items))
+    """
+)
+
+
+def test_two_processes_make_exactly_one_call(db, tmp_path):
+    marker = tmp_path / "calls.txt"
+    root = Path(__file__).resolve().parents[2]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", CHILD, db, str(marker), f"p{i}"],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
+    outputs = [p.communicate(timeout=60)[0].strip() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0]
+    assert outputs == ["1", "1"]
+    assert marker.read_text().count("call") == 1

@@ -1,0 +1,211 @@
+"""From a signed delivery to a reply, with tasks run inline (QUEUE_URL=immediate)."""
+
+import json
+
+import pytest
+
+from storage.models import InboxEvent
+from tests.conftest import API, BOT_ID, deliver, message_envelope
+
+
+def posted(rsps):
+    return [
+        json.loads(c.request.body)
+        for c in rsps.calls
+        if c.request.method == "POST" and c.request.url == f"{API}/messages"
+    ]
+
+
+@pytest.fixture
+def webex(webex_api):
+    webex_api.post(f"{API}/messages", json={"id": "reply-1"})
+    webex_api.get(f"{API}/people/person-1", json={"id": "person-1", "type": "person"})
+    return webex_api
+
+
+def register_message(rsps, message_id, text, **extra):
+    body = {
+        "id": message_id,
+        "roomId": "room-1",
+        "roomType": "direct",
+        "personId": "person-1",
+        "personEmail": "alice@example.com",
+        "text": text,
+        **extra,
+    }
+    rsps.get(f"{API}/messages/{message_id}", json=body)
+
+
+def test_help_is_answered_in_the_thread(client, webex):
+    register_message(webex, "m1", "/help")
+    assert deliver(client, message_envelope("m1")).status_code == 200
+    [reply] = posted(webex)
+    assert reply["roomId"] == "room-1" and reply["parentId"] == "m1"
+    assert "/meetings" in reply["markdown"]
+    assert reply["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
+    assert InboxEvent.get().status == "done"
+
+
+def test_reply_in_a_thread_goes_to_the_thread_root(client, webex):
+    register_message(webex, "m2", "help", parentId="root-9")
+    deliver(client, message_envelope("m2"))
+    assert posted(webex)[0]["parentId"] == "root-9"
+
+
+def test_unknown_command_suggests_the_closest(client, webex):
+    register_message(webex, "m3", "/meetngs 3")
+    deliver(client, message_envelope("m3"))
+    [reply] = posted(webex)
+    assert "`meetngs` is not a command" in reply["markdown"]
+    assert "`/meetings`" in reply["markdown"] and "/help" in reply["markdown"]
+
+
+def test_bad_argument_gets_a_helpful_reply(client, webex):
+    register_message(webex, "m4", "/meetings ninety")
+    deliver(client, message_envelope("m4"))
+    assert "`ninety` is not a number of days" in posted(webex)[0]["markdown"]
+
+
+def test_own_messages_are_ignored_without_fetching(client, webex):
+    deliver(client, message_envelope("m5", person_id=BOT_ID, email="quality@webex.bot"))
+    assert posted(webex) == []
+    assert not any("/messages/m5" in c.request.url for c in webex.calls)
+    assert InboxEvent.get().status == "ignored"
+
+
+def test_other_bots_are_ignored_by_email_or_type(client, webex):
+    deliver(client, message_envelope("m6", person_id="other-bot", email="x@webex.bot"))
+    webex.get(f"{API}/people/appbot", json={"id": "appbot", "type": "bot"})
+    deliver(client, message_envelope("m7", person_id="appbot", email="app@example.com"))
+    assert posted(webex) == []
+
+
+def test_group_message_without_mention_is_ignored(client, webex):
+    register_message(webex, "m8", "/help", roomType="group")
+    deliver(client, message_envelope("m8", room_type="group"))
+    assert posted(webex) == []
+
+
+def test_group_message_with_mention_is_answered(client, webex):
+    html = (
+        f'<p><spark-mention data-object-type="person" data-object-id="{BOT_ID}">Quality Bot'
+        "</spark-mention> HELP</p>"
+    )
+    register_message(
+        webex, "m9", "Quality Bot HELP", roomType="group", html=html, mentionedPeople=[BOT_ID]
+    )
+    deliver(client, message_envelope("m9", room_type="group"))
+    assert "/meetings" in posted(webex)[0]["markdown"]
+
+
+def test_redelivery_is_answered_once(client, webex):
+    register_message(webex, "m10", "/help")
+    deliver(client, message_envelope("m10"))
+    deliver(client, message_envelope("m10"))
+    assert len(posted(webex)) == 1
+
+
+def test_handler_crash_is_recorded_with_a_ref_and_told(client, webex, monkeypatch):
+    from bot.commands import registry
+
+    def boom(ctx):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(registry.commands["help"], "func", boom, raising=False)
+    register_message(webex, "m11", "/help")
+    resp = deliver(client, message_envelope("m11"))
+    assert resp.status_code == 200
+    row = InboxEvent.get()
+    assert row.status == "failed" and len(row.error_ref) == 8
+    assert f"ref `{row.error_ref}`" in posted(webex)[0]["markdown"]
+
+
+def test_not_connected_gets_the_connect_hint(client, webex):
+    register_message(webex, "m12", "/meetings")
+    deliver(client, message_envelope("m12"))
+    assert "/connect" in posted(webex)[0]["markdown"]
+
+
+def test_bot_added_to_a_space_greets(client, webex):
+    envelope = {
+        "resource": "memberships",
+        "event": "created",
+        "data": {"id": "mem-1", "roomId": "room-7", "personId": BOT_ID, "roomType": "group"},
+    }
+    deliver(client, envelope)
+    [greeting] = posted(webex)
+    assert greeting["roomId"] == "room-7" and "/help" in greeting["markdown"]
+
+
+def test_card_action_runs_the_command_as_the_presser(client, webex):
+    webex.get(
+        f"{API}/attachment/actions/act-1",
+        json={
+            "id": "act-1",
+            "type": "submit",
+            "messageId": "card-1",
+            "personId": "person-1",
+            "roomId": "room-1",
+            "inputs": {"command": "help"},
+        },
+    )
+    webex.get(
+        f"{API}/messages/card-1",
+        json={"id": "card-1", "roomId": "room-1", "roomType": "direct", "personId": BOT_ID},
+    )
+    envelope = {
+        "resource": "attachmentActions",
+        "event": "created",
+        "data": {
+            "id": "act-1",
+            "messageId": "card-1",
+            "roomId": "room-1",
+            "personId": "person-1",
+            "type": "submit",
+        },
+    }
+    deliver(client, envelope)
+    [reply] = posted(webex)
+    assert reply["parentId"] == "card-1" and "/meetings" in reply["markdown"]
+
+
+def test_card_action_on_someone_elses_message_is_ignored(client, webex):
+    webex.get(
+        f"{API}/attachment/actions/act-2",
+        json={
+            "id": "act-2",
+            "messageId": "card-2",
+            "personId": "person-1",
+            "roomId": "room-1",
+            "inputs": {"command": "help"},
+        },
+    )
+    webex.get(
+        f"{API}/messages/card-2", json={"id": "card-2", "roomId": "room-1", "personId": "mallory"}
+    )
+    deliver(
+        client,
+        {
+            "resource": "attachmentActions",
+            "event": "created",
+            "data": {"id": "act-2", "messageId": "card-2", "roomId": "room-1"},
+        },
+    )
+    assert posted(webex) == []
+
+
+def test_crash_between_accept_and_processing_is_recovered(config, no_sleep_http, webex):
+    """The web process stored the event, then died before any worker ran it."""
+    from bot.app import create_app
+    from bot.runtime import build_runtime
+
+    first = build_runtime(config, http=no_sleep_http)
+    first.queue.submit = lambda _id: None  # the enqueue is lost with the process
+    register_message(webex, "m13", "/help")
+    deliver(create_app(runtime=first).test_client(), message_envelope("m13"))
+    assert posted(webex) == [] and InboxEvent.get().status == "pending"
+
+    restarted = build_runtime(config, http=no_sleep_http)
+    assert restarted.dispatcher.recover() == 1
+    assert len(posted(webex)) == 1 and InboxEvent.get().status == "done"
+    assert restarted.dispatcher.recover() == 0
