@@ -146,6 +146,12 @@ def days(monkeypatch) -> Days:
 
 
 @pytest.fixture
-def world(runtime, clock, posts, members, people, days):
-    """Everything a scheduler test needs, in one name."""
+def scene(runtime, clock, posts, members, people):
+    """A runtime on a settable clock with recorded posts, memberships and accounts."""
     return runtime
+
+
+@pytest.fixture
+def world(scene, days):
+    """Everything a scheduler test needs, in one name; the day content is faked."""
+    return scene

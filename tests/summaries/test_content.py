@@ -1,0 +1,126 @@
+"""The day's content: the subscriber's meetings of the local day, the 7-day history from
+DailyStat, and the messages (chart + card, or one short line)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot import meetings, summaries
+from bot.quality.analysis import analyze_meeting
+from storage import daily_stats, subscriptions
+from tests.quality import factory
+
+BERLIN = "Europe/Berlin"
+
+
+class FakeMeetings:
+    """bot.meetings as the summaries see it: a list per window and a report per meeting."""
+
+    def __init__(self) -> None:
+        self.found: list[dict] = []
+        self.reports: dict[str, object] = {}
+        self.windows: list[tuple[datetime, datetime]] = []
+
+    def add(self, meeting_id: str, title: str, loss: float = 0.0) -> None:
+        meeting = {**factory.meeting(title=title), "id": meeting_id}
+        items = [factory.item(f"P{k}", loss=loss if k == 0 else 0.0) for k in range(3)]
+        self.found.append(meeting)
+        self.reports[meeting_id] = analyze_meeting(items, meeting)
+
+    def ended_meetings(self, user, start, end):
+        self.windows.append((start, end))
+        return list(self.found)
+
+    def load_report(self, runtime, user, meeting):
+        report = self.reports.get(meeting["id"])
+        if report is None:
+            raise meetings.QualityUnavailable(f"Webex refused **{meeting['title']}** (403).")
+        return report, datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def fake(monkeypatch) -> FakeMeetings:
+    f = FakeMeetings()
+    monkeypatch.setattr(meetings, "ended_meetings", f.ended_meetings)
+    monkeypatch.setattr(meetings, "load_report", f.load_report)
+    return f
+
+
+def test_the_day_is_cut_in_the_subscriptions_zone(runtime, fake):
+    summaries.compose(runtime, "alice", "user", date(2026, 3, 29), BERLIN)
+    summaries.compose(runtime, "alice", "user", date(2026, 3, 10), "Pacific/Auckland")
+    (start, end), (nz_start, _) = fake.windows
+    assert start == datetime(2026, 3, 28, 23, 0, tzinfo=UTC)  # midnight CET
+    assert end == datetime(2026, 3, 29, 22, 0, tzinfo=UTC)  # midnight CEST: a 23-hour day
+    assert nz_start == datetime(2026, 3, 9, 11, 0, tzinfo=UTC)  # UTC+13
+
+
+def test_a_day_with_meetings_is_a_chart_then_a_card(runtime, fake):
+    fake.add("m1", "Weekly Sync", loss=12.0)
+    fake.add("m2", "Design Review")
+    composed = summaries.compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
+    assert composed.summary.meeting_count == 2 and composed.summary.poor_share > 0
+    chart, card = summaries.render(composed, "_Sent late: …_")
+    assert chart.upload.content.startswith(b"\x89PNG") and chart.card is None
+    assert "Monday 09 March 2026" in chart.markdown and "Sent late" in chart.markdown
+    assert card.card["type"] == "AdaptiveCard" and card.upload is None
+    assert "Weekly Sync" in card.markdown  # the worst meeting, in the markdown fallback too
+
+
+def test_a_day_without_meetings_is_one_short_line(runtime, fake):
+    composed = summaries.compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
+    [post] = summaries.render(composed)
+    assert post.upload is None and post.card is None
+    assert "No meetings on Monday 09 March 2026" in post.markdown
+    assert "\n" not in post.markdown
+
+
+def test_meetings_without_quality_data_say_why(runtime, fake):
+    fake.found.append({"id": "m9", "title": "Board", "start": "2026-03-09T10:00:00Z"})
+    composed = summaries.compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
+    [post] = summaries.render(composed)
+    assert "1 meeting(s), but no quality data" in post.markdown
+    assert "Webex refused **Board** (403)" in post.markdown
+
+
+def test_some_meetings_without_data_are_noted_beside_the_chart(runtime, fake):
+    fake.add("m1", "Weekly Sync")
+    fake.found.append({"id": "m9", "title": "Board"})
+    fake.found.append({"id": "m8", "title": "Hiring"})
+    chart, _ = summaries.render(summaries.compose(runtime, "alice", "u", date(2026, 3, 9), BERLIN))
+    assert "2 meetings have no quality data (**Board**, **Hiring**)" in chart.markdown
+
+
+def test_trend_reads_the_previous_seven_days_and_stores_the_day(runtime, fake):
+    for back in range(1, 9):  # day 8 is outside the window
+        daily_stats.save("alice", date(2026, 3, 9) - timedelta(days=back), BERLIN, 2, 0.01)
+    daily_stats.save("alice", date(2026, 3, 8), "UTC", 2, 0.9)  # another zone's cut: ignored
+    fake.add("m1", "Weekly Sync", loss=12.0)
+    composed = summaries.compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
+    assert len(composed.summary.history) == 7
+    assert composed.summary.trend == "worse"
+    stored = daily_stats.history("alice", BERLIN, date(2026, 3, 10))
+    assert stored[-1] == (date(2026, 3, 9), composed.summary.poor_share)
+
+
+def test_a_day_whose_data_is_gone_keeps_what_was_known(runtime, fake):
+    daily_stats.save("alice", date(2026, 3, 1), BERLIN, 3, 0.2)
+    fake.found.append({"id": "m9", "title": "Old"})  # expired: QualityUnavailable
+    summaries.compose(runtime, "alice", "user", date(2026, 3, 1), BERLIN)
+    assert daily_stats.history("alice", BERLIN, date(2026, 3, 2)) == [(date(2026, 3, 1), 0.2)]
+
+
+def test_scheduled_send_with_real_content(scene, clock, posts, fake):
+    # The real compose and render, on a late catch-up.
+    fake.add("m1", "Weekly Sync", loss=12.0)
+    created = datetime(2026, 3, 1, tzinfo=UTC)
+    subscriptions.subscribe("room-1", "alice", "07:30", BERLIN, now=created)
+    clock.set(datetime(2026, 3, 10, 10, 0, tzinfo=ZoneInfo(BERLIN)))
+    assert summaries.run_due(scene) == 1
+    chart, card = posts.to("room-1")
+    assert chart["upload"] and "Sent late: it was due at 07:30" in chart["markdown"]
+    assert card["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
+    assert summaries.run_due(scene) == 0
