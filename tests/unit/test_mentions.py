@@ -8,15 +8,20 @@ from tests.conftest import BOT_ID
 RAW = "bot-0001"
 
 
+def tag(person_id: str, name: str) -> str:
+    return (
+        f'<spark-mention data-object-type="person" data-object-id="{person_id}">{name}'
+        "</spark-mention>"
+    )
+
+
 @pytest.mark.parametrize(
     "html",
     [
-        f'<spark-mention data-object-type="person" data-object-id="{BOT_ID}">Quality Bot</spark-mention> /help',
-        f'<p><spark-mention data-object-type="person" data-object-id="{BOT_ID}">Quality Bot'
-        "</spark-mention> /help</p>",
-        f'<spark-mention data-object-type="person" data-object-id="{RAW}">Quality Bot</spark-mention> /help',
-        f'<p><spark-mention data-object-type="person" data-object-id="{RAW}">Quality</spark-mention>'
-        " /help</p>",
+        f"{tag(BOT_ID, 'Quality Bot')} /help",
+        f"<p>{tag(BOT_ID, 'Quality Bot')} /help</p>",
+        f"{tag(RAW, 'Quality Bot')} /help",
+        f"<p>{tag(RAW, 'Quality')} /help</p>",
     ],
     ids=["base64", "base64-in-p", "raw-uuid", "raw-uuid-first-name-in-p"],
 )
