@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import socket
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from bot.commands import UsageError
@@ -111,12 +112,11 @@ def _counts_against_limit(exc: Exception) -> int | None:
     return exc.status if isinstance(exc, WebexError) else 500
 
 
-def needs_fetch(meeting: dict, min_interval: int) -> bool:
-    return qualities.next_allowed(meeting["id"], min_interval) is None
-
-
-def load_report(runtime, user: UserClient, meeting: dict) -> tuple[MeetingReport, datetime]:
-    """The meeting's quality report and when its data was fetched, through the shared cache."""
+def load_report(
+    runtime, user: UserClient, meeting: dict, on_fetch: Callable[[], object] = lambda: None
+) -> tuple[MeetingReport, datetime]:
+    """The meeting's quality report and when its data was fetched, through the shared cache.
+    `on_fetch` runs just before a real analytics call (to say "one moment"), never otherwise."""
     meeting_id = meeting["id"]
     now = runtime.now()
     start = parse_time(meeting.get("start"))
@@ -138,7 +138,7 @@ def load_report(runtime, user: UserClient, meeting: dict) -> tuple[MeetingReport
     try:
         data = qualities.fetch_once(
             meeting_id,
-            lambda: user.qualities(meeting_id),
+            lambda: (on_fetch(), user.qualities(meeting_id))[1],
             min_interval=runtime.config.quality_min_interval,
             owner=OWNER,
             meeting=meeting,

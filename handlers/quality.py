@@ -2,7 +2,7 @@
 
 from bot.commands import Arg, command
 from bot.context import Context
-from bot.meetings import QualityUnavailable, load_report, needs_fetch, person_timezone, resolve_ref
+from bot.meetings import QualityUnavailable, load_report, person_timezone, resolve_ref
 from bot.webex import Upload
 
 
@@ -21,9 +21,12 @@ def quality(ctx: Context) -> None:
     try:
         meeting = resolve_ref(user, ctx.person_id, ctx.args["REF"], ctx.now())
         title = meeting.get("title") or meeting["id"]
-        if needs_fetch(meeting, ctx.config.quality_min_interval):
-            ctx.reply(f"Fetching the quality data of **{title}** from Webex, one moment…")
-        report, fetched_at = load_report(ctx.runtime, user, meeting)
+        report, fetched_at = load_report(
+            ctx.runtime,
+            user,
+            meeting,
+            on_fetch=lambda: ctx.reply(f"Fetching the quality data of **{title}** from Webex…"),
+        )
     except QualityUnavailable as exc:
         ctx.reply(str(exc))
         return

@@ -51,15 +51,6 @@ def cached(meeting_id: str) -> Cached | None:
     return Cached(json.loads(row.items or "[]"), meeting, aware(row.fetched_at), False)
 
 
-def next_allowed(meeting_id: str, min_interval: int) -> datetime | None:
-    """When the next analytics call for this meeting may be made (None: now)."""
-    row = QualityCache.get_or_none(QualityCache.meeting_id == meeting_id)
-    if row is None or row.last_attempt_at is None:
-        return None
-    at = row.last_attempt_at + timedelta(seconds=min_interval)
-    return aware(at) if at > utcnow() else None
-
-
 def fetch_once(
     meeting_id: str,
     loader: Callable[[], list[dict]],

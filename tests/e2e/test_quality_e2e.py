@@ -1,0 +1,149 @@
+"""The reason the bot exists, end to end: connect, list meetings, press, see chart and card."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.e2e
+
+
+def analytics_calls(harness, meeting_id=None):
+    items = requests.get(f"{harness.sandbox.url}/_sandbox/calls", timeout=5).json()["items"]
+    return [
+        c
+        for c in items
+        if "/meeting/qualities" in c["path"]
+        and (meeting_id is None or meeting_id in str(c.get("query")))
+    ]
+
+
+def ended(person, days_back=10):
+    now = datetime.now(UTC)
+    params = {
+        "meetingType": "meeting",
+        "state": "ended",
+        "max": 100,
+        "from": (now - timedelta(days=days_back)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "to": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    return person.call("GET", "/meetings", params=params).json()["items"]
+
+
+@pytest.fixture
+def connected(harness):
+    page = harness.connect(harness.admin)
+    assert page.status_code == 200, page.text[:300]
+    return harness
+
+
+def test_meetings_then_button_then_chart_and_card_then_cached(connected):
+    h = connected
+    admin = h.admin
+    room = h.room("direct", admin)["id"]
+
+    [listing] = h.ask(admin, room, "/meetings")
+    card = listing["attachments"][0]["content"]
+    assert card["version"] == "1.3" and len(card.get("actions", [])) <= 5
+    choice = next(e for e in walk(card["body"]) if e.get("type") == "Input.ChoiceSet")
+    assert choice["id"] == "meetingId" and choice["choices"]
+    assert "#1" in listing["markdown"]
+    submit = card["actions"][0]
+    assert submit["type"] == "Action.Submit" and submit["data"]["command"] == "quality"
+
+    # Pick the newest meeting whose data Webex already publishes (10 minutes after start).
+    ready = [
+        m
+        for m in ended(admin, 7)
+        if datetime.fromisoformat(m["start"].replace("Z", "+00:00"))
+        < datetime.now(UTC) - timedelta(minutes=10)
+    ]
+    meeting_id = ready[0]["id"]
+    pressed = admin.press(listing, {"command": "quality", "meetingId": meeting_id})
+    assert pressed["id"]
+
+    def replies():
+        got = h.bot_messages(admin, room, after=listing["id"])
+        files = [m for m in got if m.get("files")]
+        cards = [m for m in got if m.get("attachments")]
+        return (files, cards) if files and cards else None
+
+    from tests.e2e.harness import wait_for
+
+    files, cards = wait_for(replies, timeout=60, what="the chart and the card")
+    png = admin.session.get(
+        files[0]["files"][0], headers={"Authorization": f"Bearer {admin.token}"}, timeout=10
+    )
+    assert png.content[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = cards[0]
+    assert summary["attachments"][0]["content"]["version"] == "1.3"
+    assert "participant" in summary["markdown"].lower()
+    assert len(analytics_calls(h, meeting_id)) >= 1
+    before = len(analytics_calls(h, meeting_id))
+
+    # The same meeting again within 5 minutes: answered from the database, no analytics call.
+    again = h.ask(admin, room, f"/quality {meeting_id}", expect=2, timeout=60)
+    assert any(m.get("files") for m in again) and any(m.get("attachments") for m in again)
+    assert not any("Fetching" in (m.get("markdown") or "") for m in again)
+    assert len(analytics_calls(h, meeting_id)) == before
+
+
+def test_list_number_refers_to_the_last_list(connected):
+    h = connected
+    admin = h.admin
+    room = h.room("direct", admin)["id"]
+    h.ask(admin, room, "/meetings 2")
+    [reply] = h.ask(admin, room, "/quality #99")
+    assert "#1" in reply["markdown"] and "/meetings" in reply["markdown"]
+
+
+def test_error_cases_answer_clearly(connected):
+    h = connected
+    admin = h.admin
+    room = h.room("direct", admin)["id"]
+    meetings = ended(admin, 10)
+    now = datetime.now(UTC)
+
+    def started(m):
+        return datetime.fromisoformat(m["start"].replace("Z", "+00:00"))
+
+    too_new = next(m for m in meetings if started(m) > now - timedelta(minutes=10))
+    [reply] = h.ask(admin, room, f"/quality {too_new['id']}")
+    assert "not available yet" in reply["markdown"]
+
+    expired = next(m for m in meetings if started(m) < now - timedelta(days=7))
+    [reply] = h.ask(admin, room, f"/quality {expired['id']}")
+    assert "expired" in reply["markdown"]
+
+    [reply] = h.ask(admin, room, "/quality 0123456789abcdef0123456789abcdef_I_1")
+    assert "can't find meeting" in reply["markdown"]
+    assert analytics_calls(h, too_new["id"]) == [] and analytics_calls(h, expired["id"]) == []
+
+
+def test_non_admin_is_told_what_is_missing(harness):
+    h = harness
+    person = next(
+        p
+        for p in h.people.values()
+        if not p.admin
+        and any(r["type"] == "direct" and p.email in r["memberEmails"] for r in h.rooms)
+    )
+    assert h.connect(person).status_code == 200
+    room = h.room("direct", person)["id"]
+    meetings = [
+        m
+        for m in ended(person, 7)
+        if datetime.fromisoformat(m["start"].replace("Z", "+00:00"))
+        < datetime.now(UTC) - timedelta(minutes=10)
+    ]
+    assert meetings, "the seeded non-admin attended meetings"
+    replies = h.ask(person, room, f"/quality {meetings[0]['id']}", expect=2, timeout=30)
+    assert "org admin" in replies[-1]["markdown"] and "Pro Pack" in replies[-1]["markdown"]
+
+
+def walk(elements):
+    for element in elements:
+        yield element
+        for key in ("items", "columns", "body"):
+            if isinstance(element.get(key), list):
+                yield from walk(element[key])
