@@ -111,7 +111,11 @@ def test_handler_crash_is_recorded_with_a_ref_and_told(client, webex, monkeypatc
     def boom(ctx):
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(registry.commands["help"], "func", boom, raising=False)
+    import dataclasses
+
+    monkeypatch.setitem(
+        registry.commands, "help", dataclasses.replace(registry.commands["help"], func=boom)
+    )
     register_message(webex, "m11", "/help")
     resp = deliver(client, message_envelope("m11"))
     assert resp.status_code == 200
