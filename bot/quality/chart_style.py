@@ -152,7 +152,7 @@ class Chart:
 
     def ticks(self, ax: Axes, x: list[tuple[float, str]] | None = None,
               y: list[tuple[float, str]] | None = None, size: float = 7.5,
-              grid: bool = True) -> None:
+              grid: bool = True, grid_color: str = GRID) -> None:
         """Tick labels (and light grid lines) for an axes whose limits are final."""
         to_px = ax.transData.transform
         x0, x1 = ax.get_xlim()
@@ -162,13 +162,13 @@ class Chart:
                 px, py = to_px((v, y0))
                 self.text.add(px, py - 5, text, size, MUTED, ha="center", va="top")
             if grid:
-                ax.vlines([v for v, _ in x], y0, y1, color=GRID, lw=0.6, zorder=0.5)
+                ax.vlines([v for v, _ in x], y0, y1, color=grid_color, lw=0.6, zorder=0.5)
         if y:
             for v, text in y:
                 px, py = to_px((x0, v))
                 self.text.add(px - 4, py, text, size, MUTED, ha="right", va="center")
             if grid:
-                ax.hlines([v for v, _ in y], x0, x1, color=GRID, lw=0.6, zorder=0.5)
+                ax.hlines([v for v, _ in y], x0, x1, color=grid_color, lw=0.6, zorder=0.5)
 
     def png(self) -> bytes:
         """Render and encode as a 256-colour PNG.

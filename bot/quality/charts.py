@@ -104,7 +104,8 @@ def stream_panel(chart: Chart, ax: Axes, report: MeetingReport, metric: str, top
     ax.set_ylim(0, top)
     ticks = [(float(to_num(np.array([t]))[0]), s) for t, s in time_ticks(start, end, tz,
                                                                           n_xticks)]
-    chart.ticks(ax, x=ticks if x_labels else None, y=y_ticks(top))
+    # White grid lines read as gaps in the coloured bands instead of adding clutter.
+    chart.ticks(ax, x=ticks if x_labels else None, y=y_ticks(top), grid_color="#FFFFFF")
     if not x_labels:
         ax.vlines([v for v, _ in ticks], 0, top, color="#FFFFFF", lw=0.6, zorder=0.5)
     if band_labels:

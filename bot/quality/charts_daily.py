@@ -27,9 +27,10 @@ def daily_chart(summary: DaySummary, tz: str) -> bytes:
     zinfo = zone(tz)
     meetings = sorted(summary.meetings, key=lambda m: -(m.poor_share or 0.0))[:MAX_MEETINGS]
     rows = max(len(meetings), 1)
-    plot_top, row_h = 1.45, 0.32
-    plot_h = max(2.8, rows * row_h)
-    chart = Chart(plot_top + plot_h + 1.2)
+    # Few meetings get thicker bars so both panels share one height.
+    plot_top, row_h = 1.45, min(0.55, max(0.32, 2.6 / rows))
+    plot_h = max(2.6, rows * row_h)
+    chart = Chart(plot_top + plot_h + 0.75)
     chart.label(0.15, 0.3, f"Meeting quality — {summary.day:%A %d %B %Y}", 15, color=TEXT,
                 weight="bold", va="baseline")
     share = "no data" if summary.poor_share is None else f"{summary.poor_share:.0%}"
@@ -43,10 +44,11 @@ def daily_chart(summary: DaySummary, tz: str) -> bytes:
     ax = chart.axes(BAR_L, plot_top, BAR_W, rows * row_h)
     ys = np.arange(len(meetings)) + 0.5
     left = np.zeros(len(meetings))
+    bar_h = 0.68 if row_h < 0.5 else 0.55
     for name in ORDER:
         vals = np.array([m.minutes_by_class.get(name, 0) for m in meetings], float)
         if vals.any():
-            ax.barh(ys, vals, left=left, height=0.68, color=CLASS_COLORS[name],
+            ax.barh(ys, vals, left=left, height=bar_h, color=CLASS_COLORS[name],
                     hatch=CLASS_HATCH[name] or None, hatchcolor=HATCH_COLOR, edgecolor="none",
                     linewidth=0, zorder=2)
         left += vals
@@ -71,7 +73,7 @@ def daily_chart(summary: DaySummary, tz: str) -> bytes:
 
     chart.label(TREND_L, plot_top - 0.15, "% poor minutes, last 8 days", 10, color=TEXT,
                 weight="bold")
-    _trend(chart, chart.axes(TREND_L, plot_top, TREND_W, min(plot_h, 3.2)), summary)
+    _trend(chart, chart.axes(TREND_L, plot_top, TREND_W, min(plot_h, 3.2) - 0.1), summary)
     return chart.png()
 
 

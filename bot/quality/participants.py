@@ -199,7 +199,7 @@ def compact_reasons(labels: list[str], limit: int = 3) -> str:
         grouped.setdefault(metric or label, {}).setdefault(channel, []).append(direction)
     parts = []
     for metric, channels in list(grouped.items())[:limit]:
-        inner = ", ".join(f"{c} {'/'.join(d for d in ds if d)}".strip()
+        inner = ", ".join(f"{c} {'/'.join(sorted(d for d in ds if d))}".strip()
                           for c, ds in channels.items())
         parts.append(f"{metric} ({inner})" if inner else metric)
     return ", ".join(parts)
