@@ -15,8 +15,10 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -168,13 +170,16 @@ def _deliver(runtime: Runtime, sub: Subscription, day: date, token: str) -> str:
         return _pause(runtime, sub, day, token, subscriptions.PAUSE_LEFT)
     try:
         user = runtime.accounts.client_for(sub.person_id)
-        composed = compose(runtime, sub.person_id, user, day - timedelta(days=1), sub.timezone)
+        composed, posts = day_cache(runtime).get(
+            (sub.person_id, day - timedelta(days=1), sub.timezone),
+            lambda: _make(runtime, sub.person_id, user, day - timedelta(days=1), sub.timezone),
+        )
     except accounts.NotConnected:
         return _pause(runtime, sub, day, token, subscriptions.PAUSE_DISCONNECTED)
     except (accounts.NeedsReconnect, Unauthorized):
         return _pause(runtime, sub, day, token, subscriptions.PAUSE_TOKEN)
     due_at = wall_instant(day, hhmm(sub.local_time), ZoneInfo(sub.timezone))
-    posts = render(composed, late_note(due_at, runtime.now(), sub.timezone))
+    posts = with_note(posts, late_note(due_at, runtime.now(), sub.timezone))
     if not summary_runs.advance(room_id, day, token, "sending", runtime.now()):
         return "taken"  # our claim expired and another worker holds it now: it sends
     sent = 0
@@ -186,13 +191,79 @@ def _deliver(runtime: Runtime, sub: Subscription, day: date, token: str) -> str:
             sent += 1
     except WebexError:
         # Never re-send what may be out already: a half-posted day stays half-posted.
-        log.warning("daily summary for %s on %s stopped after %d of %d messages",
-                    room_id, day, sent, len(posts), exc_info=True)
+        log.warning(
+            "daily summary for %s on %s stopped after %d of %d messages",
+            room_id,
+            day,
+            sent,
+            len(posts),
+            exc_info=True,
+        )
         summary_runs.advance(room_id, day, token, "partial" if sent else "failed", runtime.now())
         return "partial" if sent else "failed"
     status = "sent" if composed.meetings else "empty"
     summary_runs.advance(room_id, day, token, status, runtime.now())
     return status
+
+
+def _make(
+    runtime: Runtime, person_id: str, user: UserClient, day: date, tz: str
+) -> tuple[Composed, list[Post]]:
+    composed = compose(runtime, person_id, user, day, tz)
+    return composed, render(composed)
+
+
+class DayCache:
+    """Rendered days per (person, local day, zone), computed once per process while fresh.
+
+    One person often subscribes several spaces; a thousand spaces due at 09:00 would otherwise
+    fetch the same meetings and draw the same chart (about half a CPU-second) a thousand times.
+    Concurrent askers for one key wait for the first one's result (single flight).
+    """
+
+    def __init__(self, ttl: float = 600.0, size: int = 256) -> None:
+        self.ttl, self.size = ttl, size
+        self._items: dict[tuple, tuple[float, tuple[Composed, list[Post]]]] = {}
+        self._locks: dict[tuple, threading.Lock] = {}
+        self._lock = threading.Lock()
+        self.made = 0
+
+    def get(
+        self, key: tuple, make: Callable[[], tuple[Composed, list[Post]]]
+    ) -> tuple[Composed, list[Post]]:
+        if self.ttl <= 0:
+            self.made += 1
+            return make()
+        with self._lock:
+            key_lock = self._locks.setdefault(key, threading.Lock())
+        with key_lock:
+            hit = self._items.get(key)
+            if hit is not None and monotonic() - hit[0] < self.ttl:
+                return hit[1]
+            value = make()  # exceptions are not cached: the next asker tries again
+            self.made += 1
+            with self._lock:
+                self._items[key] = (monotonic(), value)
+                while len(self._items) > self.size:
+                    oldest = next(iter(self._items))
+                    self._items.pop(oldest)
+                    self._locks.pop(oldest, None)
+            return value
+
+
+def day_cache(runtime: Runtime) -> DayCache:
+    """The runtime's own cache, so tests and processes never share one."""
+    cache = getattr(runtime, "summary_days", None)
+    if cache is None:
+        with _CACHE_LOCK:
+            cache = getattr(runtime, "summary_days", None)
+            if cache is None:
+                cache = DayCache()
+                runtime.summary_days = cache  # type: ignore[attr-defined]
+    return cache
+
+
+_CACHE_LOCK = threading.Lock()
 
 
 def late_note(due_at: datetime, now: datetime, tz: str) -> str:
@@ -318,22 +389,29 @@ def render(composed: Composed, note: str = "") -> list[Post]:
     from bot.quality.cards import daily_card, daily_empty_markdown
     from bot.quality.charts import daily_chart
 
-    extra = [note] if note else []
     if composed.meetings == 0:
-        return [Post("\n\n".join([daily_empty_markdown(composed.day, composed.tz), *extra]))]
+        return with_note([Post(daily_empty_markdown(composed.day, composed.tz))], note)
     missing = _missing_text(composed)
     if not composed.summary.meetings:
         head = (
             f"**{composed.day:%A %d %B %Y}** ({composed.tz}): {composed.meetings} meeting(s), "
             "but no quality data to summarise."
         )
-        return [Post("\n\n".join([head, missing, *extra]))]
+        return with_note([Post("\n\n".join(part for part in (head, missing) if part))], note)
     head = f"Meeting quality of **{composed.day:%A %d %B %Y}** ({composed.tz})."
     chart = daily_chart(composed.summary, composed.tz)
     card, markdown = daily_card(composed.summary, composed.tz)
-    first = "\n\n".join(part for part in (head, *extra, missing) if part)
+    first = "\n\n".join(part for part in (head, missing) if part)
     upload = Upload(f"daily-{composed.day.isoformat()}.png", chart)
-    return [Post(first, upload=upload), Post(markdown, card=card)]
+    return with_note([Post(first, upload=upload), Post(markdown, card=card)], note)
+
+
+def with_note(posts: list[Post], note: str) -> list[Post]:
+    """The same messages with a line added to the first (e.g. that it is late)."""
+    if not note or not posts:
+        return posts
+    first = posts[0]
+    return [Post(f"{first.markdown}\n\n{note}", first.card, first.upload), *posts[1:]]
 
 
 def _missing_text(composed: Composed) -> str:
@@ -362,7 +440,6 @@ def describe(room_id: str, now: datetime) -> str:
         return f"Daily summary {when}: **paused** (the subscriber {why}; `/subscribe` restarts it)."
     nxt = next_send(sub, now).astimezone(ZoneInfo(sub.timezone))
     return f"Daily summary {when}; next on {nxt:%a %d %b %H:%M}."
-
 
 
 def space_timezone(room_id: str, default: str) -> str:

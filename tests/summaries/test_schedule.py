@@ -161,9 +161,11 @@ def test_changing_the_time_after_todays_send_waits_for_tomorrow(world, clock, po
     assert len(posts.to("room-1")) == 1
 
 
-def test_many_spaces_each_get_one(world, clock, posts):
+def test_many_spaces_each_get_one(world, clock, posts, days):
     for n in range(30):
         tz = ("UTC", "Europe/Berlin", "Pacific/Auckland")[n % 3]
         subscriptions.subscribe(f"room-{n}", "alice", "09:00", tz, now=utc(2026, 3, 9, 18))
     tick_minutes(world, clock, utc(2026, 3, 9, 19, 0), utc(2026, 3, 10, 9, 5))
     assert sorted(p["roomId"] for p in posts.items) == sorted(f"room-{n}" for n in range(30))
+    # One person in three zones: each zone's day is fetched and drawn once, not once per space.
+    assert len(days.composed) == 3
