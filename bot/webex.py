@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -153,7 +154,8 @@ class Http:
             message = (
                 body.get("message") or body.get("error_description") or body.get("error") or ""
             )
-        except ValueError:
+            tracking = tracking or str(body.get("trackingId", ""))
+        except (ValueError, AttributeError):
             message = resp.reason or ""
         raise error_for(
             resp.status_code,
@@ -219,17 +221,21 @@ class BotClient:
         self.api_url = api_url.rstrip("/")
         self.http = http or Http()
         self._token = token
-        # The SDK joins URLs, so its base needs the trailing slash; its own rate-limit wait would
-        # block the thread without bound, so we let it raise and apply our policy instead.
-        self.sdk = WebexAPI(
-            access_token=token,
+        self._me: dict | None = None
+        self._me_lock = threading.Lock()
+        self._person_types: dict[str, str] = {}
+
+    @cached_property
+    def sdk(self) -> WebexAPI:
+        # Built on first use: commands such as `report` never need the bot token. The SDK joins
+        # URLs, so its base needs the trailing slash; its own rate-limit wait would block the
+        # thread without bound, so it raises and our policy decides instead.
+        return WebexAPI(
+            access_token=self._token,
             base_url=self.api_url + "/",
             single_request_timeout=TIMEOUT[1],
             wait_on_rate_limit=False,
         )
-        self._me: dict | None = None
-        self._me_lock = threading.Lock()
-        self._person_types: dict[str, str] = {}
 
     def _call(self, fn: Callable[[], T]) -> T:
         return self.http.policy.call(lambda: _sdk(fn))

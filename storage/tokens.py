@@ -11,12 +11,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from peewee import fn
+
 from storage.db import to_utc_naive, utcnow
 from storage.models import Connection
 
 
 def get(person_id: str) -> Connection | None:
     return Connection.get_or_none(Connection.person_id == person_id)
+
+
+def find_by_email(email: str) -> Connection | None:
+    """For the offline CLI (`report --token-from EMAIL`): emails are compared case-blind."""
+    return Connection.get_or_none(fn.LOWER(Connection.email) == email.strip().lower())
 
 
 def person_ids() -> list[str]:
@@ -149,3 +156,7 @@ def delete_for(person_id: str) -> bool:
 
 def _naive(moment: datetime | None) -> datetime | None:
     return None if moment is None else to_utc_naive(moment)
+
+
+def by_email(email: str) -> Connection | None:
+    return Connection.get_or_none(fn.LOWER(Connection.email) == email.strip().lower())

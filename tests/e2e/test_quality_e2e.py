@@ -147,3 +147,52 @@ def walk(elements):
         for key in ("items", "columns", "body"):
             if isinstance(element.get(key), list):
                 yield from walk(element[key])
+
+
+def test_report_command_offline_from_stored_token_and_cache(connected, tmp_path, capsys):
+    from bot.cli import main
+
+    h = connected
+    meeting = next(
+        m
+        for m in ended(h.admin, 7)
+        if datetime.fromisoformat(m["start"].replace("Z", "+00:00"))
+        < datetime.now(UTC) - timedelta(minutes=10)
+    )
+    out, table = tmp_path / "chart.png", tmp_path / "table.csv"
+    env = {
+        "DATABASE_URL": h.config.database_url,
+        "TOKEN_KEY": h.config.token_key,
+        "WEBEX_API_URL": h.config.webex_api_url,
+        "WEBEX_ANALYTICS_URL": h.config.webex_analytics_url,
+        "WEBEX_CLIENT_ID": h.config.webex_client_id,
+        "WEBEX_CLIENT_SECRET": h.config.webex_client_secret,
+    }
+    import os
+    from unittest import mock
+
+    with mock.patch.dict(os.environ, env):
+        assert (
+            main(
+                [
+                    "report",
+                    meeting["id"],
+                    "--token-from",
+                    h.admin.email,
+                    "--out",
+                    str(out),
+                    "--csv",
+                    str(table),
+                ]
+            )
+            == 0
+        )
+        calls = len(analytics_calls(h, meeting["id"]))
+        assert (
+            main(["report", meeting["id"], "--token-from", h.admin.email, "--out", str(out)]) == 0
+        )
+    assert len(analytics_calls(h, meeting["id"])) == calls == 1  # the second run used the cache
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    lines = table.read_text().splitlines()
+    assert len(lines) >= 3 and "," in lines[0]
+    assert "participants" in capsys.readouterr().out
