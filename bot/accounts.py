@@ -248,6 +248,13 @@ class Accounts:
             self.http,
         )
 
+    def client_for_email(self, email: str) -> UserClient:
+        """The same, for tools that know people by email (`quality-bot report`)."""
+        row = tokens.find_by_email(email)
+        if row is None:
+            raise NotConnected(email)
+        return self.client_for(row.person_id)
+
     def tokens_for(self, person_id: str) -> StoredTokens:
         return StoredTokens(self, person_id)
 
@@ -273,10 +280,13 @@ class Accounts:
             _subscriptions_hook("pause_for_person", person_id, "disconnected")
         return deleted
 
-    def mark_broken(self, person_id: str, reason: str) -> None:
-        if tokens.mark_broken(person_id):
-            log.warning("a Webex connection needs /connect again: %s", reason)
-            _subscriptions_hook("pause_for_person", person_id, "token")
+    def mark_broken(self, person_id: str, reason: str, version: int | None = None) -> bool:
+        """Broken until the person connects again; their daily summaries pause meanwhile."""
+        if not tokens.mark_broken(person_id, version):
+            return False
+        log.warning("a Webex connection needs /connect again: %s", reason)
+        _subscriptions_hook("pause_for_person", person_id, "token")
+        return True
 
     def encrypt(self, token: str) -> bytes:
         return self.cipher.encrypt(token.encode("utf-8"))
@@ -360,7 +370,10 @@ class StoredTokens(TokenSource):
             if 400 <= exc.status < 500 and not isinstance(exc, RateLimited):
                 # invalid_grant (expired, revoked, already used) or any other refusal: only
                 # the person can fix this, by connecting again.
-                accounts.mark_broken(self.person_id, f"refresh refused ({exc.status})")
+                reason = f"refresh refused ({exc.status})"
+                if not accounts.mark_broken(self.person_id, reason, row.version):
+                    # The row moved on meanwhile (a reconnect): what it holds now is the truth.
+                    return accounts.decrypt(self._row().access_token)
                 raise NeedsReconnect(self.person_id) from None
             tokens.release_refresh(self.person_id, row.version)
             raise

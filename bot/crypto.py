@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from bot.config import ConfigError
 from storage import tokens
 from storage.db import open_database
 
@@ -43,7 +44,10 @@ def rotate_key(config: Config) -> str:
 
     Returns the one summary line the CLI prints. Safe to run while the bot runs.
     """
-    cipher = token_cipher(config.token_key)
+    try:
+        cipher = token_cipher(config.token_key)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None  # one line from the CLI, not a traceback
     open_database(config.database_url)
     outcomes = [_rotate_one(cipher, person_id) for person_id in tokens.person_ids()]
     keys = len([k for k in config.token_key.split(",") if k.strip()])

@@ -135,8 +135,14 @@ def reencrypt(person_id: str, version: int, access_token: bytes, refresh_token: 
     return swapped == 1
 
 
-def mark_broken(person_id: str) -> bool:
-    """The refresh token was refused: keep the row (for /status) but never use it again."""
+def mark_broken(person_id: str, version: int | None = None) -> bool:
+    """The refresh token was refused: keep the row (for /status) but never use it again.
+
+    With `version`, only the tokens that were refused: a reconnect that landed meanwhile stays.
+    """
+    query = (Connection.person_id == person_id) & (Connection.broken == False)  # noqa: E712
+    if version is not None:
+        query &= Connection.version == version
     changed = (
         Connection.update(
             broken=True,
@@ -144,7 +150,7 @@ def mark_broken(person_id: str) -> bool:
             version=Connection.version + 1,
             updated_at=utcnow(),
         )
-        .where((Connection.person_id == person_id) & (Connection.broken == False))  # noqa: E712
+        .where(query)
         .execute()
     )
     return changed == 1

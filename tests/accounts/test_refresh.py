@@ -151,3 +151,19 @@ def test_two_processes_on_one_sqlite_file_spend_the_refresh_token_once(runtime, 
 
 def webex_people(token_url):
     return token_url.people_tokens
+
+
+def test_a_reconnect_during_a_refused_refresh_is_kept(runtime, webex, token_url, clock,
+                                                      monkeypatch):
+    connect_directly(runtime, token_url, expires_in=timedelta(minutes=1))
+    token_url.refresh_tokens.clear()
+    fresh = {}
+    real_request = runtime.accounts.token_request
+
+    def refused_while_reconnecting(**form):
+        fresh.update(connect_directly(runtime, token_url))  # the callback lands meanwhile
+        return real_request(**form)
+
+    monkeypatch.setattr(runtime.accounts, "token_request", refused_while_reconnecting)
+    assert runtime.accounts.tokens_for(ALICE).access_token() == fresh["access_token"]
+    assert not tokens.get(ALICE).broken

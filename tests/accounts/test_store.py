@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.accounts import Accounts, Grant
+from bot.accounts import Accounts, Grant, NotConnected
 from bot.crypto import rotate_key, token_cipher
 from storage import oauth_states, tokens
 from tests.accounts.conftest import ALICE, BOB, START, connect_directly
@@ -107,3 +107,16 @@ def test_grant_repr_hides_tokens():
     assert "secret" not in repr(grant) and grant.refresh_expires_at is None
     kept = Grant.from_answer({"access_token": "A2", "expires_in": 60}, START, "s", "R-old")
     assert kept.refresh_token == "R-old"  # no rotation in the answer: the old one still works
+
+
+def test_rotate_key_with_a_bad_key_stops_with_one_line(runtime):
+    with pytest.raises(SystemExit) as stopped:
+        rotate_key(replace(runtime.config, token_key="not-a-key"))
+    assert "TOKEN_KEY key #1" in str(stopped.value.code)
+
+
+def test_connection_found_by_email_case_blind(runtime, webex, token_url, clock):
+    connect_directly(runtime, token_url, ALICE)
+    assert runtime.accounts.client_for_email(" Alice@Example.com").me()["id"] == ALICE
+    with pytest.raises(NotConnected):
+        runtime.accounts.client_for_email("nobody@example.com")
