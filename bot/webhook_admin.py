@@ -44,6 +44,7 @@ def sync(webex: BotClient, config: Config) -> list[str]:
             or keep.get("filter")
         )
         if stale:
+            was = "inactive" if keep.get("status") == "inactive" else "changed"
             webex.update_webhook(
                 keep["id"],
                 name=name,
@@ -51,7 +52,6 @@ def sync(webex: BotClient, config: Config) -> list[str]:
                 secret=config.webex_webhook_secret,
                 status="active",
             )
-            was = "inactive" if keep.get("status") == "inactive" else "changed"
             changes.append(f"updated {resource}/{event} ({was}) -> {config.webhook_url}")
         for hook in extra:
             webex.delete_webhook(hook["id"])
