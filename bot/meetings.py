@@ -115,7 +115,15 @@ def _counts_against_limit(exc: Exception) -> int | None:
 def load_report(
     runtime, user: UserClient, meeting: dict, on_fetch: Callable[[], object] = lambda: None
 ) -> tuple[MeetingReport, datetime]:
-    """The meeting's quality report and when its data was fetched, through the shared cache.
+    """The meeting's quality report and when its data was fetched, through the shared cache."""
+    data = load_data(runtime, user, meeting, on_fetch)
+    return analyze_meeting(data.items, data.meeting or meeting), data.fetched_at
+
+
+def load_data(
+    runtime, user: UserClient, meeting: dict, on_fetch: Callable[[], object] = lambda: None
+) -> qualities.Cached:
+    """The meeting's raw quality data, from the cache or one rationed analytics call.
     `on_fetch` runs just before a real analytics call (to say "one moment"), never otherwise."""
     meeting_id = meeting["id"]
     now = runtime.now()
@@ -130,7 +138,7 @@ def load_report(
         )
     if start and now > start + KEPT_FOR:
         if kept and kept.items:
-            return analyze_meeting(kept.items, meeting), kept.fetched_at
+            return kept
         raise QualityUnavailable(
             f"Quality data for **{title}** has expired: Webex keeps it for 7 days after the "
             "meeting, and I had not stored it."
@@ -153,7 +161,7 @@ def load_report(
         ) from None
     except (qualities.FetchRefused, RateLimited, WebexError) as exc:
         if kept and kept.items:
-            return analyze_meeting(kept.items, meeting), kept.fetched_at
+            return kept
         retry_at = getattr(exc, "retry_at", None)
         when = f" after {retry_at:%H:%M} UTC" if retry_at else " in a few minutes"
         raise QualityUnavailable(
@@ -165,4 +173,4 @@ def load_report(
             f"Webex has no quality data for **{title}** yet. It usually appears from 10 minutes "
             "after the start; try again in a few minutes."
         )
-    return analyze_meeting(data.items, data.meeting or meeting), data.fetched_at
+    return data

@@ -6,30 +6,29 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from bot.accounts import NeedsReconnect
+from bot.accounts import NeedsReconnect, NotConnected
 from bot.config import Config
 from bot.meetings import QualityUnavailable, load_report, person_timezone
 from bot.quality.analysis import report_rows
 from bot.quality.charts import quality_chart
 from bot.runtime import build_runtime
 from bot.webex import NotFound, WebexError
-from storage import qualities, tokens
+from storage import qualities
 
 
 def run_report(config: Config, meeting_id: str, email: str, out: str, csv_path: str | None) -> int:
     runtime = build_runtime(config, with_queue=False)
-    connection = tokens.by_email(email)
-    if connection is None:
-        raise SystemExit(
-            f"quality-bot: {email} has no stored Webex connection; they must "
-            "type /connect to the bot first"
-        )
     try:
-        user = runtime.accounts.client_for(connection.person_id)
+        user = runtime.accounts.client_for_email(email)
         kept = qualities.cached(meeting_id)
         meeting = kept.meeting if kept and kept.meeting else user.meeting(meeting_id)
         report, fetched_at = load_report(runtime, user, meeting)
         tz = person_timezone(user, config.default_timezone)
+    except NotConnected:
+        raise SystemExit(
+            f"quality-bot: {email} has no stored Webex connection; they must "
+            "type /connect to the bot first"
+        ) from None
     except NeedsReconnect:
         raise SystemExit(
             f"quality-bot: the Webex connection of {email} expired; they must /connect again"

@@ -2,8 +2,10 @@
 
 from bot.commands import Arg, command
 from bot.context import Context
-from bot.meetings import QualityUnavailable, load_report, person_timezone, resolve_ref
+from bot.meetings import QualityUnavailable, load_data, person_timezone, resolve_ref
+from bot.quality.analysis import analyze_meeting
 from bot.webex import Upload
+from storage import qualities
 
 
 @command(
@@ -21,7 +23,7 @@ def quality(ctx: Context) -> None:
     try:
         meeting = resolve_ref(user, ctx.person_id, ctx.args["REF"], ctx.now())
         title = meeting.get("title") or meeting["id"]
-        report, fetched_at = load_report(
+        data = load_data(
             ctx.runtime,
             user,
             meeting,
@@ -31,10 +33,15 @@ def quality(ctx: Context) -> None:
         ctx.reply(str(exc))
         return
     tz = person_timezone(user, ctx.config.default_timezone)
-    png = quality_chart(report, tz)
+    made = qualities.rendered(meeting["id"], tz, data.fetched_at)
+    if made is None:
+        report = analyze_meeting(data.items, data.meeting or meeting)
+        card, markdown = quality_card(report, fetched_at=data.fetched_at, tz=tz)
+        made = (quality_chart(report, tz), card, markdown)
+        qualities.store_rendered(meeting["id"], tz, data.fetched_at, *made)
+    png, card, markdown = made
     ctx.reply(
         f"Media quality of **{title}**: latency, jitter and packet loss per participant.",
         upload=Upload(f"quality-{meeting['id'][:40]}.png", png),
     )
-    card, markdown = quality_card(report, fetched_at=fetched_at, tz=tz)
     ctx.reply(markdown, card=card)

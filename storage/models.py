@@ -84,6 +84,21 @@ class QualityCache(BaseModel):
     lease_until = DateTimeField(null=True)
 
 
+class RenderedQuality(BaseModel):
+    """The chart and card made from one fetch, per time zone: a cached ask skips analysis and
+    rendering, which are most of its cost."""
+
+    meeting_id = CharField()
+    timezone = CharField()
+    fetched_at = DateTimeField()
+    png = BlobField()
+    card = TextField()
+    markdown = TextField()
+
+    class Meta:
+        indexes = ((("meeting_id", "timezone"), True),)
+
+
 class Subscription(BaseModel):
     room_id = CharField(primary_key=True)
     person_id = CharField(index=True)
@@ -127,6 +142,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     OAuthState,
     MeetingList,
     QualityCache,
+    RenderedQuality,
     Subscription,
     SummaryRun,
     DailyStat,

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 
 from peewee import IntegrityError
 
-from storage.db import aware, database, utcnow
-from storage.models import QualityCache
+from storage.db import aware, database, to_utc_naive, utcnow
+from storage.models import QualityCache, RenderedQuality
 
 LEASE = timedelta(seconds=90)  # longer than one paginated fetch may take, shorter than a retry
 
@@ -129,3 +129,28 @@ def _fetch(meeting_id, loader, owner, meeting, previous_attempt, counts_against_
         fields["meeting"] = json.dumps(meeting)
     QualityCache.update(**fields).where(mine).execute()
     return Cached(items, meeting, aware(now), True)
+
+
+def rendered(meeting_id: str, tz: str, fetched_at: datetime) -> tuple[bytes, dict, str] | None:
+    """The chart, card and markdown made from exactly this fetch, if any."""
+    row = RenderedQuality.get_or_none(
+        (RenderedQuality.meeting_id == meeting_id)
+        & (RenderedQuality.timezone == tz)
+        & (RenderedQuality.fetched_at == to_utc_naive(fetched_at))
+    )
+    return (bytes(row.png), json.loads(row.card), row.markdown) if row else None
+
+
+def store_rendered(
+    meeting_id: str, tz: str, fetched_at: datetime, png: bytes, card: dict, markdown: str
+) -> None:
+    values = {
+        "fetched_at": to_utc_naive(fetched_at),
+        "png": png,
+        "card": json.dumps(card),
+        "markdown": markdown,
+    }
+    RenderedQuality.insert(meeting_id=meeting_id, timezone=tz, **values).on_conflict(
+        conflict_target=[RenderedQuality.meeting_id, RenderedQuality.timezone],
+        update=values,
+    ).execute()

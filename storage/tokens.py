@@ -162,7 +162,3 @@ def delete_for(person_id: str) -> bool:
 
 def _naive(moment: datetime | None) -> datetime | None:
     return None if moment is None else to_utc_naive(moment)
-
-
-def by_email(email: str) -> Connection | None:
-    return Connection.get_or_none(fn.LOWER(Connection.email) == email.strip().lower())

@@ -129,3 +129,19 @@ def test_two_processes_make_exactly_one_call(db, tmp_path):
     assert [p.returncode for p in procs] == [0, 0]
     assert outputs == ["1", "1"]
     assert marker.read_text().count("call") == 1
+
+
+def test_rendered_output_is_keyed_by_fetch_and_zone(db):
+    from datetime import UTC, datetime, timedelta
+
+    fetched = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    qualities.store_rendered("m5", "Europe/Paris", fetched, b"png", {"type": "AdaptiveCard"}, "md")
+    assert qualities.rendered("m5", "Europe/Paris", fetched) == (
+        b"png",
+        {"type": "AdaptiveCard"},
+        "md",
+    )
+    assert qualities.rendered("m5", "UTC", fetched) is None
+    assert qualities.rendered("m5", "Europe/Paris", fetched + timedelta(minutes=5)) is None
+    qualities.store_rendered("m5", "Europe/Paris", fetched + timedelta(minutes=5), b"new", {}, "")
+    assert qualities.rendered("m5", "Europe/Paris", fetched) is None
