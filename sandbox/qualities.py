@@ -177,7 +177,7 @@ def _session(rng: random.Random, prof: Profile, kind: str, direction: str, start
                           else nominal_rate * rng.uniform(0.85, 1.1)))
         if kind == "video":
             height.append(360 if degraded else rng.choice([720, 720, 720, 540]))
-            fps.append(round(rng.uniform(4, 12) if burst else rng.uniform(24, 30), 1))
+            fps.append(round(rng.uniform(4, 12) if burst else rng.uniform(27, 30), 1))
         elif kind == "share":
             height.append(1080)
             fps.append(round(rng.uniform(3, 15), 1))
