@@ -116,3 +116,25 @@ def message_envelope(
             "personEmail": email,
         },
     }
+
+
+@pytest.fixture
+def sandbox():
+    """A fresh Webex sandbox on a loopback port."""
+    from sandbox.server import start_in_thread
+
+    handle = start_in_thread(seed=1)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def harness(sandbox, tmp_path):
+    """The real bot app and a real worker wired to the sandbox (see tests/e2e/harness.py)."""
+    from storage.db import database
+    from tests.e2e.harness import Harness
+
+    h = Harness(sandbox, tmp_path)
+    yield h
+    h.stop()
+    database.close()

@@ -15,25 +15,8 @@ import requests
 
 from bot.accounts import NeedsReconnect
 from bot.logs import redact
-from sandbox.server import start_in_thread
 from storage import tokens
-from storage.db import database
 from tests.e2e.harness import LINK, Harness, Person, wait_for
-
-
-@pytest.fixture
-def sandbox():
-    handle = start_in_thread(seed=1)
-    yield handle
-    handle.stop()
-
-
-@pytest.fixture
-def harness(sandbox, tmp_path):
-    h = Harness(sandbox, tmp_path)
-    yield h
-    h.stop()
-    database.close()
 
 
 def authorize_link(h: Harness, person: Person) -> str:

@@ -7,10 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.server import start_in_thread
-from storage.db import database
 from tests.browser.chromium import Browser, ChromiumUnavailable, find_or_install_chromium
-from tests.e2e.harness import Harness
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,16 +19,6 @@ def chromium() -> str:
         return find_or_install_chromium()
     except ChromiumUnavailable as exc:
         pytest.skip(f"headless Chromium unavailable, browser test not run: {exc}")
-
-
-@pytest.fixture
-def harness(tmp_path):
-    sandbox = start_in_thread(seed=1)
-    h = Harness(sandbox, tmp_path)
-    yield h
-    h.stop()
-    database.close()
-    sandbox.stop()
 
 
 def bot_cards(page, bot_id: str) -> int:
