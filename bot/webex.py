@@ -253,7 +253,13 @@ class BotClient:
     def person_type(self, person_id: str) -> str:
         """person|bot|appuser, cached: people rarely change kind."""
         if person_id not in self._person_types:
-            self._person_types[person_id] = self.person(person_id).get("type", "person")
+            try:
+                kind = self.person(person_id).get("type", "person")
+            except WebexError as exc:
+                # Unknown kind must not cost the person their answer; bots are caught by email.
+                log.info("could not look up person type (%s); assuming a person", exc.status)
+                return "person"
+            self._person_types[person_id] = kind
         return self._person_types[person_id]
 
     def room(self, room_id: str) -> dict:

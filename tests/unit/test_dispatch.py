@@ -213,3 +213,17 @@ def test_crash_between_accept_and_processing_is_recovered(config, no_sleep_http,
     assert restarted.dispatcher.recover() == 1
     assert len(posted(webex)) == 1 and InboxEvent.get().status == "done"
     assert restarted.dispatcher.recover() == 0
+
+
+def test_person_lookup_failure_still_answers(client, webex_api):
+    webex_api.post(f"{API}/messages", json={"id": "reply-1"})
+    webex_api.get(f"{API}/people/person-1", status=404, json={"message": "not found"})
+    register_message(webex_api, "m14", "/help")
+    deliver(client, message_envelope("m14"))
+    assert "/meetings" in posted(webex_api)[0]["markdown"]
+
+
+def test_healthz_is_503_when_the_queue_does_not_answer(client, runtime, monkeypatch):
+    monkeypatch.setattr(runtime.queue, "ping", lambda: False)
+    resp = client.get("/healthz")
+    assert resp.status_code == 503 and resp.get_json()["queue"] == "unavailable"
