@@ -150,9 +150,12 @@ def send_due(runtime: Runtime, room_id: str, day: date) -> str:
     try:
         status = _deliver(runtime, sub, day, token)
     except Exception:
-        log.exception("daily summary for %s on %s failed; retried after the lease", room_id, day)
-        summary_runs.advance(room_id, day, token, "failed", runtime.now())
-        return "failed"
+        log.exception("daily summary for %s on %s failed", room_id, day)
+        # Before posting: retried after the lease. While posting: never again (no duplicate).
+        if summary_runs.advance(room_id, day, token, "failed", runtime.now()):
+            return "failed"
+        summary_runs.advance(room_id, day, token, "partial", runtime.now())
+        return "partial"
     return status
 
 

@@ -48,8 +48,10 @@ def claim(room_id: str, day: date, token: str, now: datetime, lease: timedelta =
 
 
 def advance(room_id: str, day: date, token: str, status: str, now: datetime) -> bool:
-    """Move a run on, only if `token` still holds it. False: someone took it over."""
+    """Move a run on, only if `token` still holds it. False: someone took it over, or the run
+    is `sending` and asked to become `failed` (a retry could post twice: use `partial`)."""
     fields: dict = {"status": status}
+    since = ("claimed",) if status == "failed" else ("claimed", "sending")
     if status in ("sent", "partial", "empty"):
         fields["sent_at"] = to_utc_naive(now)
     if status == "failed":
@@ -60,7 +62,7 @@ def advance(room_id: str, day: date, token: str, status: str, now: datetime) -> 
             (SummaryRun.room_id == room_id)
             & (SummaryRun.local_date == day)
             & (SummaryRun.claimed_by == token)
-            & SummaryRun.status.in_(("claimed", "sending"))
+            & SummaryRun.status.in_(since)
         )
         .execute()
         == 1

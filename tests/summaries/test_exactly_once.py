@@ -82,6 +82,17 @@ def test_a_failure_before_posting_is_retried_after_the_lease(due, clock, posts, 
     assert len(posts.to("room-1")) == 1
 
 
+def test_a_crash_while_posting_is_not_retried(due, clock, posts, monkeypatch):
+    def explode(**kwargs):
+        raise RuntimeError("bug after the first post")
+
+    monkeypatch.setattr(due.webex, "send", explode)
+    assert summaries.send_due(due, "room-1", DAY) == "partial"
+    assert summary_runs.get("room-1", DAY).status == "partial"
+    clock.set(NOW + timedelta(hours=2))
+    assert summaries.run_due(due) == 0
+
+
 def test_a_send_that_fails_half_way_is_not_repeated(due, clock, webex_api, monkeypatch):
     two = [summaries.Post("chart", upload=None), summaries.Post("card")]
     monkeypatch.setattr(summaries, "render", lambda composed, note="": two)

@@ -1,0 +1,288 @@
+"""Bench: 1,000 subscribed spaces against the sandbox, all due at the same minute.
+
+    .venv/bin/python bench/summaries.py [--spaces 1000] [--workers 2] [--threads 4]
+
+The sandbox runs in its own process (it only meets the bot over HTTP). Each scenario runs in a
+fresh process with a fresh bot database, on its own set of spaces, so peak RSS and call counts
+are its own:
+
+- serial, no cache: `run_due` sends every space in one loop, each space fetching and drawing
+  its subscriber's day (the naive baseline);
+- serial, cache: the same loop with the per-process cache of rendered days;
+- queued: `run_due` queues one task per space on the SQLite huey queue; WORKERS worker
+  processes with THREADS threads each send them (the `quality-bot worker` shape).
+
+Subscribers are the seeded people in turn (2 of 13 are admins who can read quality data) and
+the spaces use 12 zones on both sides of UTC, so the cache holds up to 156 distinct days.
+Afterwards every space's messages are read back from the sandbox: a space with more than one
+summary is a duplicate. Webex calls and 429s come from the sandbox's call log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ZONES = [
+    "UTC", "Europe/Berlin", "Europe/London", "America/New_York", "America/Los_Angeles",
+    "America/Sao_Paulo", "Asia/Kolkata", "Asia/Tokyo", "Australia/Sydney", "Pacific/Auckland",
+    "Africa/Nairobi", "Pacific/Honolulu",
+]
+SCENARIOS = ("serial, no cache", "serial, cache", "queued")
+SUMMARY_STARTS = ("Meeting quality of", "No meetings on", "**")  # first message of a summary
+
+
+# The sandbox process ---------------------------------------------------------------------------
+def serve_sandbox(state_file: str, spaces: int, sets: int) -> None:
+    """Seeded sandbox plus `sets` x `spaces` group spaces (bot, subscriber, one colleague)."""
+    from sandbox.server import start_in_thread, write_state
+    from sandbox.world import Room, webex_id
+
+    handle = start_in_thread(seed=1)
+    world = handle.world
+    people = [p for p in handle.state["people"]]
+    rooms: list[list[dict]] = []
+    with world.lock:
+        now = world.now()
+        for s in range(sets):
+            batch = []
+            for n in range(spaces):
+                subscriber = people[n % len(people)]
+                other = people[(n + 1) % len(people)]
+                room_id = webex_id("ROOM")
+                world.rooms[room_id] = Room(room_id, f"Bench {s}-{n}", "group",
+                                            subscriber["id"], now, now)
+                for pid in (world.bot_id, subscriber["id"], other["id"]):
+                    world.add_membership(room_id, pid)
+                batch.append({"id": room_id, "subscriber": subscriber["id"]})
+            rooms.append(batch)
+    write_state(state_file, {**handle.state, "bench_rooms": rooms})
+    try:
+        handle.thread.join()
+    except KeyboardInterrupt:
+        handle.stop()
+
+
+# A scenario process ----------------------------------------------------------------------------
+def _config(state: dict, workdir: Path, queue: bool):
+    from bot.config import Config
+
+    return Config(
+        webex_bot_token=state["bot"]["token"],
+        webex_api_url=state["api_url"],
+        webex_analytics_url=state["analytics_url"],
+        database_url=f"sqlite:///{workdir}/bot.db",
+        queue_url=f"sqlite:///{workdir}/queue.db" if queue else "immediate",
+        token_key="pA2r5c8xWcz0u3Qy8w4mS0lq5o9T2V7n1b6K3dF0hJ4=",
+    )
+
+
+def _seed(runtime, state: dict, rooms: list[dict], now: datetime) -> None:
+    """Everyone connected (their sandbox tokens stored encrypted), every space subscribed at
+    00:00 local two days ago: all due at the first tick."""
+    from storage import subscriptions, tokens
+
+    for p in state["people"]:
+        scopes = "spark:people_read meeting:schedules_read" + (
+            " analytics:read_all" if p["admin"] else "")
+        tokens.save_for(
+            p["id"], email=p["email"], display_name=p["displayName"],
+            access_token=runtime.accounts.encrypt(p["token"]),
+            refresh_token=runtime.accounts.encrypt("none"),
+            access_expires_at=now + timedelta(days=10), refresh_expires_at=None, scopes=scopes,
+        )
+    for n, room in enumerate(rooms):
+        subscriptions.subscribe(room["id"], room["subscriber"], "00:00", ZONES[n % len(ZONES)],
+                                now=now - timedelta(days=2))
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _worker(state: dict, workdir: str, threads: int, ready, done, results) -> None:
+    from bot.queue import POLL, InProcessConsumer
+    from bot.runtime import build_runtime
+
+    runtime = build_runtime(_config(state, Path(workdir), queue=True))
+    consumer = InProcessConsumer(runtime.queue.huey, workers=threads, worker_type="thread",
+                                 periodic=False, **POLL)
+    consumer.start()
+    ready.release()
+    done.wait()
+    consumer.stop(graceful=True)
+    results.put({"rss_mb": _peak_rss_mb(), "made": runtime.summary_days.made
+                 if hasattr(runtime, "summary_days") else 0})
+
+
+def run_scenario(name: str, state: dict, rooms: list[dict], workers: int, threads: int) -> dict:
+    from bot import summaries
+    from bot.runtime import build_runtime
+    from storage.models import SummaryRun
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-summaries-"))
+    queued = name == "queued"
+    runtime = build_runtime(_config(state, workdir, queue=queued), with_queue=queued)
+    now = datetime.now(UTC)
+    _seed(runtime, state, rooms, now)
+    if name == "serial, no cache":
+        runtime.summary_days = summaries.DayCache(ttl=0)  # type: ignore[attr-defined]
+    procs, results, done = [], None, None
+    if queued:
+        ctx = multiprocessing.get_context("spawn")
+        ready, done, results = ctx.Semaphore(0), ctx.Event(), ctx.Queue()
+        procs = [ctx.Process(target=_worker, args=(state, str(workdir), threads, ready, done,
+                                                   results)) for _ in range(workers)]
+        for p in procs:
+            p.start()
+        for _ in procs:
+            ready.acquire()
+    started = time.perf_counter()
+    queued_count = summaries.run_due(runtime)
+    terminal = ("sent", "empty", "paused", "partial", "failed")
+    while SummaryRun.select().where(SummaryRun.status.in_(terminal)).count() < len(rooms):
+        time.sleep(0.2)  # the bench waits for the workers; tests never do this
+    elapsed = time.perf_counter() - started
+    statuses = Counter(r.status for r in SummaryRun.select(SummaryRun.status))
+    made = getattr(runtime, "summary_days", summaries.DayCache()).made
+    rss = [_peak_rss_mb()]
+    if queued:
+        done.set()
+        for _ in procs:
+            got = results.get(timeout=120)
+            rss.append(got["rss_mb"])
+            made += got["made"]
+        for p in procs:
+            p.join(timeout=60)
+    return {"scenario": name, "seconds": elapsed, "queued": queued_count,
+            "statuses": dict(statuses), "days_made": made, "rss_mb": rss}
+
+
+# The driver ------------------------------------------------------------------------------------
+def sandbox_calls(base: str) -> list[dict]:
+    return requests.get(f"{base}/_sandbox/calls", timeout=60).json()["items"]
+
+
+def duplicates(state: dict, rooms: list[dict]) -> tuple[int, int]:
+    """(spaces with more than one summary, spaces with none), read back as the subscribers."""
+    tokens = {p["id"]: p["token"] for p in state["people"]}
+    session = requests.Session()
+    dup = missing = 0
+    for room in rooms:
+        resp = session.get(f"{state['api_url']}/messages", params={"roomId": room["id"],
+                           "max": 100}, headers={"Authorization":
+                           f"Bearer {tokens[room['subscriber']]}"}, timeout=30)
+        resp.raise_for_status()
+        bot_msgs = [m for m in resp.json()["items"] if m.get("personId") == state["bot"]["id"]]
+        starts = sum(1 for m in bot_msgs if not m.get("attachments")
+                     and (m.get("markdown") or "").startswith(SUMMARY_STARTS))
+        dup += starts > 1
+        missing += starts == 0 and not any("paused" in (m.get("markdown") or "")
+                                           for m in bot_msgs)
+    return dup, missing
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spaces", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (queued)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (queued)")
+    parser.add_argument("--only", choices=SCENARIOS, action="append")
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    parser.add_argument("--sets", type=int, default=len(SCENARIOS), help=argparse.SUPPRESS)
+    parser.add_argument("--scenario", help=argparse.SUPPRESS)
+    parser.add_argument("--state", help=argparse.SUPPRESS)
+    parser.add_argument("--set", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve_sandbox(args.serve, args.spaces, args.sets)
+        return 0
+    if args.scenario:
+        state = json.loads(Path(args.state).read_text())
+        result = run_scenario(args.scenario, state, state["bench_rooms"][args.set],
+                              args.workers, args.threads)
+        print(json.dumps(result))
+        return 0
+
+    scenarios = args.only or list(SCENARIOS)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-sandbox-"))
+    state_file = tmp / "state.json"
+    sandbox = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(state_file), "--spaces", str(args.spaces),
+         "--sets", str(len(scenarios))], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while not state_file.exists():
+            if sandbox.poll() is not None:
+                raise SystemExit("the sandbox process exited")
+            time.sleep(0.1)
+        state = json.loads(state_file.read_text())
+        base = state["api_url"].rsplit("/v1", 1)[0]
+        rows = []
+        for index, name in enumerate(scenarios):
+            # A fresh bot database each time: move the sandbox past its per-meeting limit.
+            requests.post(f"{base}/_sandbox/clock", json={"advance": 360}, timeout=10)
+            requests.post(f"{base}/_sandbox/calls/reset", timeout=10)
+            out = subprocess.run(
+                [sys.executable, __file__, "--scenario", name, "--state", str(state_file),
+                 "--set", str(index), "--workers", str(args.workers), "--threads",
+                 str(args.threads)], capture_output=True, text=True, check=False)
+            if out.returncode:
+                print(out.stderr[-3000:], file=sys.stderr)
+                raise SystemExit(f"scenario {name!r} failed")
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            calls = sandbox_calls(base)
+            result["calls"] = len(calls)
+            result["429s"] = sum(c["status"] == 429 for c in calls)
+            result["by_path"] = Counter(_kind(c) for c in calls)
+            result["duplicates"], result["missing"] = duplicates(state, state["bench_rooms"][index])
+            rows.append(result)
+            print(f"done: {name} in {result['seconds']:.1f}s", file=sys.stderr)
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=10)
+    _table(rows, args)
+    return 0
+
+
+def _kind(call: dict) -> str:
+    path = call["path"]
+    if path.startswith("/analytics/"):
+        return "qualities"
+    return f"{call['method']} /{path.split('/')[2]}"
+
+
+def _table(rows: list[dict], args) -> None:
+    print(f"\n{args.spaces} spaces due at once · {os.cpu_count()} CPUs · queued = "
+          f"{args.workers} worker processes x {args.threads} threads\n")
+    head = ("scenario", "total s", "spaces/s", "Webex calls", "429s", "days drawn",
+            "peak RSS MB", "dupes", "missing")
+    print(" | ".join(head))
+    print(" | ".join("---" for _ in head))
+    for r in rows:
+        print(" | ".join(str(v) for v in (
+            r["scenario"], f"{r['seconds']:.1f}", f"{args.spaces / r['seconds']:.1f}",
+            r["calls"], r["429s"], r["days_made"],
+            " + ".join(f"{x:.0f}" for x in r["rss_mb"]), r["duplicates"], r["missing"])))
+    print()
+    for r in rows:
+        calls = ", ".join(f"{k} {v}" for k, v in sorted(r["by_path"].items()))
+        print(f"{r['scenario']}: outcomes {r['statuses']}; calls: {calls}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
