@@ -95,7 +95,12 @@ def resolve_ref(user: UserClient, person_id: str, ref: str, now: datetime) -> di
 
 def _latest_of_number(user: UserClient, number: str, now: datetime) -> dict:
     """Ended instances carry no meeting number: find the series, then its latest instance."""
-    series_ids = {m["id"] for m in user.meetings_by_number(number) if m.get("id")}
+    # Keep only true matches: a server that ignored the filter must not pick another meeting.
+    series_ids = {
+        m["id"]
+        for m in user.meetings_by_number(number)
+        if m.get("id") and re.sub(r"\D", "", str(m.get("meetingNumber", ""))) == number
+    }
     if not series_ids:
         raise QualityUnavailable(f"No meeting with number `{number}` is visible to your account.")
     for meeting in ended_meetings(user, now - NUMBER_LOOKBACK, now):

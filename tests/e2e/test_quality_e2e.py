@@ -196,3 +196,29 @@ def test_report_command_offline_from_stored_token_and_cache(connected, tmp_path,
     lines = table.read_text().splitlines()
     assert len(lines) >= 3 and "," in lines[0]
     assert "participants" in capsys.readouterr().out
+
+
+def test_meeting_number_resolves_to_the_latest_ended_instance(connected):
+    h = connected
+    admin = h.admin
+    room = h.room("direct", admin)["id"]
+    latest: dict[str, dict] = {}
+    for m in ended(admin, 7):
+        sid = m.get("meetingSeriesId") or m["id"].split("_I_")[0]
+        if sid not in latest or m["start"] > latest[sid]["start"]:
+            latest[sid] = m
+    cutoff = datetime.now(UTC) - timedelta(minutes=10)
+    series_id, newest = next(
+        (sid, m)
+        for sid, m in latest.items()
+        if datetime.fromisoformat(m["start"].replace("Z", "+00:00")) < cutoff
+    )
+    series = admin.call("GET", f"/meetings/{series_id}").json()
+    number = series["meetingNumber"]
+    spaced = f"{number[:4]} {number[4:7]} {number[7:]}"
+    replies = h.ask(admin, room, f"/quality {spaced}", expect=2, timeout=60)
+    assert any(m.get("files") for m in replies)
+    assert newest["title"] in " ".join(m.get("markdown") or "" for m in replies)
+
+    [reply] = h.ask(admin, room, "/quality 999 999 9999")
+    assert "No meeting with number `9999999999`" in reply["markdown"]
