@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
-from storage.db import database, utcnow
+from peewee import OperationalError, SqliteDatabase
+
+from storage.db import SQLITE_PRAGMAS, database, utcnow
 from storage.models import InboxEvent
 
 LEASE = timedelta(minutes=5)
@@ -24,6 +28,9 @@ def _accept_sql() -> str:
 
 
 _ACCEPT: dict[int, str] = {}
+# Threads of one process take turns at the write: SQLite's own busy handler would make a loser
+# sleep whole milliseconds, which is most of a webhook acknowledgement's worst case.
+_WRITE = threading.Lock()
 
 
 def accept(resource: str, event: str, data_id: str, body: str) -> int | None:
@@ -32,11 +39,30 @@ def accept(resource: str, event: str, data_id: str, body: str) -> int | None:
     if sql is None:
         sql = _ACCEPT[id(database.obj)] = _accept_sql()
     received = InboxEvent.received_at.db_value(utcnow())
-    cursor = database.execute_sql(
-        sql, (f"{resource}:{event}:{data_id}", resource, event, body, received)
-    )
-    row = cursor.fetchone()
+    params = (f"{resource}:{event}:{data_id}", resource, event, body, received)
+    with _WRITE:
+        row = _insert_retrying(sql, params)
     return row[0] if row else None
+
+
+def _insert_retrying(sql: str, params: tuple) -> tuple | None:
+    """Across processes, SQLite's busy handler sleeps 1, 2, 5, 10 ms... when the writer lock is
+    taken, although a webhook insert holds it for ~0.1 ms. On SQLite we retry every 0.2 ms
+    instead (same 15 s limit); other databases queue writers themselves."""
+    if not isinstance(database.obj, SqliteDatabase):
+        return database.execute_sql(sql, params).fetchone()
+    deadline = time.monotonic() + 15
+    database.execute_sql("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                return database.execute_sql(sql, params).fetchone()
+            except OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.0002)
+    finally:
+        database.execute_sql(f"PRAGMA busy_timeout = {SQLITE_PRAGMAS['busy_timeout']}")
 
 
 def claim(event_id: int) -> InboxEvent | None:
