@@ -57,27 +57,15 @@ def connection_lines(info: ConnectionInfo | None, now: datetime) -> list[str]:
     return lines
 
 
-PAUSE_REASONS = {  # the codes storage/subscriptions.py stores
-    "token": "the subscriber's Webex connection needs `/connect` again",
-    "disconnected": "the subscriber disconnected their Webex account",
-    "left": "the subscriber left this space; someone here can `/subscribe` again",
-}
+def subscription_line(room_id: str, person_id: str, now) -> str:
+    from bot.summaries import describe
+    from storage import subscriptions
 
-
-def subscription_line(room_id: str, person_id: str) -> str:
-    try:  # storage/subscriptions.py arrives with daily summaries; status works without it
-        from storage import subscriptions
-    except ImportError:
-        return "This space has no daily summary."
-    getter = getattr(subscriptions, "get", None)
-    sub = getter(room_id) if getter else None
-    if sub is None:
-        return "This space has no daily summary. `/subscribe` sets one up."
-    whose = "your account" if sub.person_id == person_id else "another member's account"
-    line = f"This space gets a daily summary at {sub.local_time} {sub.timezone}, using {whose}."
-    reason = getattr(sub, "paused_reason", None)
-    if reason:
-        line += f" It is **paused**: {PAUSE_REASONS.get(reason, reason)}."
+    line = describe(room_id, now)
+    sub = subscriptions.get(room_id)
+    if sub is not None:
+        line += " It uses " + ("your" if sub.person_id == person_id else "another member's")
+        line += " Webex account."
     return line
 
 
@@ -85,5 +73,5 @@ def subscription_line(room_id: str, person_id: str) -> str:
 def status(ctx: Context) -> None:
     lines = connection_lines(ctx.runtime.accounts.info(ctx.person_id), ctx.now())
     lines.append("")
-    lines.append(subscription_line(ctx.room_id, ctx.person_id))
+    lines.append(subscription_line(ctx.room_id, ctx.person_id, ctx.now()))
     ctx.reply("\n".join(lines))

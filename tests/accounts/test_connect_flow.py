@@ -174,11 +174,13 @@ def test_status_when_connected_speaks_in_words(client, webex, token_url, clock, 
 
 
 def test_status_shows_this_spaces_subscription(client, webex, token_url, clock, runtime):
-    subscriptions = pytest.importorskip("storage.subscriptions")
+    from storage import subscriptions
+
     subscriptions.subscribe("room-1", ALICE, "08:30", "Europe/Paris")
     subscriptions.pause_for_person(ALICE, "token")
     [reply] = ask(client, webex, "/status")
-    assert "08:30 Europe/Paris" in reply["markdown"] and "your account" in reply["markdown"]
+    assert "08:30 Europe/Paris" in reply["markdown"]
+    assert "your Webex account" in reply["markdown"]
     assert "paused" in reply["markdown"]
 
 
