@@ -29,7 +29,7 @@ from bot.webex import (
     UserClient,
     WebexError,
 )
-from storage import oauth_states, tokens
+from storage import oauth_states, subscriptions, tokens
 from storage.db import aware
 from storage.models import Connection
 
@@ -215,7 +215,7 @@ class Accounts:
             refresh_expires_at=grant.refresh_expires_at,
             scopes=grant.scopes,
         )
-        _subscriptions_hook("resume_for_person", asked.person_id)
+        subscriptions.resume_for_person(asked.person_id)
         log.info("connected a Webex account (scopes: %s)", grant.scopes)
         return Connected(
             asked.person_id, email, str(me.get("displayName") or email), grant.scopes, asked.room_id
@@ -277,7 +277,7 @@ class Accounts:
         oauth_states.delete_for(person_id)
         deleted = tokens.delete_for(person_id)
         if deleted:
-            _subscriptions_hook("pause_for_person", person_id, "disconnected")
+            subscriptions.pause_for_person(person_id, "disconnected")
         return deleted
 
     def mark_broken(self, person_id: str, reason: str, version: int | None = None) -> bool:
@@ -285,7 +285,7 @@ class Accounts:
         if not tokens.mark_broken(person_id, version):
             return False
         log.warning("a Webex connection needs /connect again: %s", reason)
-        _subscriptions_hook("pause_for_person", person_id, "token")
+        subscriptions.pause_for_person(person_id, "token")
         return True
 
     def encrypt(self, token: str) -> bytes:
@@ -405,15 +405,3 @@ class ConnectedClient(UserClient):
             return super()._with_refresh(call)
         except Unauthorized:
             raise NeedsReconnect("token rejected after a refresh") from None
-
-
-def _subscriptions_hook(name: str, *args: str) -> None:
-    """storage/subscriptions.py (daily summaries) pauses and resumes a person's
-    subscriptions; it may not exist in every build, so it is looked up by name."""
-    try:
-        from storage import subscriptions
-    except ImportError:
-        return
-    hook = getattr(subscriptions, name, None)
-    if hook is not None:
-        hook(*args)
