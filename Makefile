@@ -20,9 +20,11 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# PostgreSQL and Redis test servers run for the duration of the suite, and are always stopped.
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	scripts/test-services start || [ -z "$$CI" ]
+	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; scripts/test-services stop; exit $$status
 
 clean:
 	rm -rf $(VENV) data

@@ -89,7 +89,7 @@ class Harness:
         self.server = make_server("127.0.0.1", 0, lambda env, start: [], threaded=True)
         port = self.server.server_port
         integration = state.get("integration", {})
-        self.config = Config(
+        settings = dict(
             webex_bot_token=self.bot["token"],
             webex_api_url=state["api_url"],
             webex_analytics_url=state["analytics_url"],
@@ -100,8 +100,8 @@ class Harness:
             database_url=f"sqlite:///{tmp_path}/bot.db",
             queue_url=f"sqlite:///{tmp_path}/queue.db",
             token_key=Fernet.generate_key().decode(),
-            **overrides,
         )
+        self.config = Config(**{**settings, **overrides})
         self.runtime: Runtime = build_runtime(self.config)
         self.server.app = create_app(runtime=self.runtime)
         import threading

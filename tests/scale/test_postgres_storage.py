@@ -1,0 +1,75 @@
+"""The storage guarantees hold on PostgreSQL too: one inbox row per delivery, one claim, one
+analytics call per meeting, one refresh lease, one summary per space and day."""
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from storage import inbox, qualities, summary_runs
+from storage.db import database, open_database
+
+
+@pytest.fixture
+def pg(pg_url):
+    open_database(pg_url)
+    yield pg_url
+    database.close()
+
+
+def race(n, target):
+    results, barrier = [], threading.Barrier(n)
+
+    def run(i):
+        barrier.wait()
+        results.append(target(i))
+        database.close()  # each thread's own connection
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def test_inbox_accepts_once_and_claims_once(pg):
+    first = inbox.accept("messages", "created", "m1", "{}")
+    assert isinstance(first, int)
+    assert inbox.accept("messages", "created", "m1", "{}") is None
+    assert inbox.unfinished() == [first]
+    claims = race(6, lambda i: inbox.claim(first) is not None)
+    assert sorted(claims) == [False] * 5 + [True]
+    inbox.finish(first)
+    assert inbox.unfinished() == [] and inbox.get(first).status == "done"
+
+
+def test_concurrent_accepts_of_one_delivery_store_one_row(pg):
+    ids = race(6, lambda i: inbox.accept("messages", "created", "same", "{}"))
+    assert len([i for i in ids if i is not None]) == 1
+
+
+def test_qualities_lease_makes_one_call_across_threads(pg):
+    calls, gate = [], threading.Event()
+
+    def load():
+        calls.append(1)
+        gate.wait(5)
+        return [{"participantId": "p"}]
+
+    def ask(i):
+        if i == 0:
+            threading.Timer(0.3, gate.set).start()
+        return qualities.fetch_once("m", load, min_interval=300, owner=f"t{i}", poll=0.01)
+
+    results = race(5, ask)
+    assert calls == [1] and len(results) == 5
+    assert sum(r.fetched_now for r in results) == 1
+
+
+def test_summary_claim_is_taken_once(pg):
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    taken = race(6, lambda i: summary_runs.claim("room", date(2026, 11, 22), f"w{i}", now))
+    assert sorted(taken) == [False] * 5 + [True]
+    later = now + timedelta(minutes=1)
+    assert summary_runs.claim("room", date(2026, 11, 22), "late", later) is False
