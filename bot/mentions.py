@@ -7,11 +7,8 @@ import binascii
 import html as htmllib
 import re
 
-MENTION = re.compile(
-    r'<spark-mention[^>]*data-object-type="person"[^>]*data-object-id="(?P<id>[^"]+)"[^>]*>'
-    r"(?P<name>.*?)</spark-mention>",
-    re.S,
-)
+MENTION = re.compile(r"<spark-mention\b(?P<attrs>[^>]*)>(?P<name>.*?)</spark-mention>", re.S | re.I)
+ATTR = re.compile(r"""([\w-]+)\s*=\s*["']([^"']*)["']""")
 LEADING = re.compile(r"^\s*(?:<(?:p|div)[^>]*>\s*)*")
 TAG = re.compile(r"<[^>]+>")
 
@@ -38,6 +35,14 @@ def html_to_text(fragment: str) -> str:
     return htmllib.unescape(TAG.sub(" ", fragment))
 
 
+def _mentioned_id(attrs: str) -> str | None:
+    """The person id of a mention element, whatever the attribute order or quoting."""
+    values = {k.lower(): v for k, v in ATTR.findall(attrs)}
+    if values.get("data-object-type", "person").lower() != "person":
+        return None  # @all and other group mentions
+    return values.get("data-object-id")
+
+
 def command_text(message: dict, bot_id: str, bot_name: str) -> str:
     """The message text without the bot's leading mention, whitespace folded."""
     text = message.get("text") or ""
@@ -46,17 +51,19 @@ def command_text(message: dict, bot_id: str, bot_name: str) -> str:
         lead = LEADING.match(markup)
         rest = markup[lead.end() if lead else 0 :]
         first = MENTION.match(rest)
-        if first and same_person(first.group("id"), bot_id):
+        if first and same_person(_mentioned_id(first.group("attrs")) or "", bot_id):
             name = html_to_text(first.group("name")).strip()
             if name and text.lstrip().startswith(name):
                 return " ".join(text.lstrip()[len(name) :].split())
             return " ".join(html_to_text(rest[first.end() :]).split())
-        return " ".join(text.split())
-    # No markup: a client that sent plain text shows the bot's name, or only its first name.
-    stripped = text.lstrip()
-    for name in (bot_name, bot_name.split(" ")[0] if bot_name else ""):
-        if name and stripped.lower().startswith(name.lower()):
-            return " ".join(stripped[len(name) :].split())
+    if mentions_bot(message, bot_id):
+        # Mentioned, but no usable markup: the text starts with the bot's display name or, in
+        # some clients, its first name. Only then, and only as a whole word, is it removed:
+        # "quality #2" typed in a 1:1 space is the /quality command, not a mention.
+        stripped = text.lstrip()
+        for name in (bot_name, bot_name.split(" ")[0] if bot_name else ""):
+            if name and re.match(rf"{re.escape(name)}(\s|$)", stripped, re.I):
+                return " ".join(stripped[len(name) :].split())
     return " ".join(text.split())
 
 

@@ -40,3 +40,11 @@ def test_not_connected_person_gets_the_connect_hint(harness):
     direct = harness.room("direct", person)
     [reply] = harness.ask(person, direct["id"], "/meetings")
     assert "/connect" in reply["markdown"]
+
+
+def test_command_without_slash_that_equals_the_bots_first_name(harness):
+    person = harness.admin
+    direct = harness.room("direct", person)
+    [reply] = harness.ask(person, direct["id"], "quality #1")
+    assert "not a command" not in reply["markdown"]
+    assert "/connect" in reply["markdown"]  # /quality needs an account: the hint, not confusion

@@ -60,9 +60,37 @@ def test_plain_text_in_a_direct_space():
     assert command_text({"text": "  /Meetings   14 "}, BOT_ID, "Quality Bot") == "/Meetings 14"
 
 
-def test_no_markup_strips_leading_display_or_first_name():
-    assert command_text({"text": "Quality Bot help"}, BOT_ID, "Quality Bot") == "help"
-    assert command_text({"text": "Quality help"}, BOT_ID, "Quality Bot") == "help"
+def test_no_markup_strips_leading_display_or_first_name_when_mentioned():
+    mentioned = {"mentionedPeople": [BOT_ID]}
+    assert command_text({"text": "Quality Bot help", **mentioned}, BOT_ID, "Quality Bot") == "help"
+    assert command_text({"text": "Quality help", **mentioned}, BOT_ID, "Quality Bot") == "help"
+
+
+def test_command_equal_to_the_bots_first_name_is_kept():
+    """The bot is "Quality Bot": in a 1:1 space "quality #2" is the /quality command."""
+    assert command_text({"text": "quality #2"}, BOT_ID, "Quality Bot") == "quality #2"
+    assert command_text({"text": "qualityfoo"}, BOT_ID, "Quality Bot") == "qualityfoo"
+    mentioned = {"mentionedPeople": [BOT_ID]}
+    assert command_text({"text": "Quality quality #2", **mentioned}, BOT_ID, "Quality Bot") == (
+        "quality #2"
+    )
+
+
+def test_mention_attributes_in_any_order_and_quoting():
+    html = (
+        f"<spark-mention data-object-id='{BOT_ID}' data-object-type='person'>Quality Bot"
+        "</spark-mention> help"
+    )
+    message = {"text": "Quality Bot help", "html": html, "mentionedPeople": [BOT_ID]}
+    assert command_text(message, BOT_ID, "Quality Bot") == "help"
+
+
+def test_group_mention_is_not_the_bot():
+    html = (
+        '<spark-mention data-object-type="groupMention" data-group-type="all">All'
+        "</spark-mention> help"
+    )
+    assert command_text({"text": "All help", "html": html}, BOT_ID, "Quality Bot") == "All help"
 
 
 def test_mentions_bot_accepts_both_id_forms():
