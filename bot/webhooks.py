@@ -18,8 +18,9 @@ RESOURCES = {"messages": {"created"}, "attachmentActions": {"created"}, "members
 
 
 def signature_ok(secret: bytes, body: bytes, given: str) -> bool:
-    expected = hmac.new(secret, body, hashlib.sha1).hexdigest()
-    return hmac.compare_digest(expected, given.strip().lower())
+    expected = hmac.new(secret, body, hashlib.sha1).hexdigest().encode()
+    # Bytes, so a header with non-ASCII characters is a wrong signature, not an error.
+    return hmac.compare_digest(expected, given.strip().lower().encode("utf-8", "replace"))
 
 
 def envelope_problem(envelope: object) -> str | None:
@@ -30,6 +31,10 @@ def envelope_problem(envelope: object) -> str | None:
         return f"unsupported resource/event {resource!r}/{event!r}"
     if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
         return "data.id is missing"
+    try:
+        data["id"].encode("utf-8")  # a lone \ud800-style escape parses but cannot be stored
+    except UnicodeEncodeError:
+        return "data.id is not valid text"
     return None
 
 
@@ -44,15 +49,14 @@ def receive():
         )
         return jsonify(error="invalid or missing X-Spark-Signature"), 401
     try:
-        envelope = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return jsonify(error="the body is not valid JSON"), 400
+        text = body.decode("utf-8")
+        envelope = json.loads(text)
+    except (ValueError, UnicodeError):
+        return jsonify(error="the body is not valid UTF-8 JSON"), 400
     problem = envelope_problem(envelope)
     if problem:
         return jsonify(error=problem), 400
-    event_id = inbox.accept(
-        envelope["resource"], envelope["event"], envelope["data"]["id"], body.decode()
-    )
+    event_id = inbox.accept(envelope["resource"], envelope["event"], envelope["data"]["id"], text)
     if event_id is None:
         return jsonify(status="duplicate"), 200
     queue = current_app.extensions["quality-bot"].queue

@@ -92,3 +92,18 @@ def test_healthz(client):
     assert resp.status_code == 200
     body = resp.get_json()
     assert body["status"] == "ok" and body["database"] == "ok" and body["queue"] == "ok"
+
+
+def test_non_ascii_signature_is_401_not_500(client):
+    body = json.dumps(message_envelope("msg-1")).encode()
+    resp = client.post("/webhooks/webex", data=body, headers={"X-Spark-Signature": "é" * 40})
+    assert resp.status_code == 401
+
+
+def test_signed_but_undecodable_or_unstorable_bodies_are_400(client):
+    utf16 = json.dumps(message_envelope("msg-1")).encode("utf-16")
+    surrogate = b'{"resource": "messages", "event": "created", "data": {"id": "\\ud800"}}'
+    for body in (utf16, surrogate):
+        resp = client.post("/webhooks/webex", data=body, headers={"X-Spark-Signature": sign(body)})
+        assert resp.status_code == 400, body
+    assert InboxEvent.select().count() == 0
