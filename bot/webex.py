@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
+from urllib3.exceptions import NewConnectionError
 from webexpythonsdk import WebexAPI
 from webexpythonsdk.exceptions import ApiError, RateLimitError
 
@@ -52,20 +53,44 @@ class RateLimited(WebexError):
 
 
 class Unavailable(WebexError):
-    """5xx or no connection, after the retries ran out."""
+    """5xx or no connection. `retryable` is False when Webex may have acted already (a POST
+    that timed out while reading the answer): sending it again could post a reply twice or
+    spend a rotated refresh token twice."""
+
+    def __init__(self, status: int, message: str, tracking_id: str = "", retryable: bool = True):
+        super().__init__(status, message, tracking_id)
+        self.retryable = retryable
 
 
-def error_for(status: int, message: str, tracking_id: str = "", retry_after: float = 1.0):
+def unavailable(status: int, message: str, tracking_id: str, idempotent: bool) -> Unavailable:
+    # A 503 or a connection that never opened means nothing happened: safe to repeat any call.
+    return Unavailable(status, message, tracking_id, retryable=idempotent or status == 503)
+
+
+def _transport_error(exc: requests.RequestException, where: str, idempotent: bool) -> Unavailable:
+    never_sent = isinstance(exc, requests.ConnectTimeout) or isinstance(
+        getattr(exc.args[0] if exc.args else None, "reason", None), NewConnectionError
+    )
+    return Unavailable(
+        0, f"no answer from {where}: {type(exc).__name__}", retryable=idempotent or never_sent
+    )
+
+
+def error_for(
+    status: int,
+    message: str,
+    tracking_id: str = "",
+    retry_after: float = 1.0,
+    idempotent: bool = True,
+):
     if status == 429:
         return RateLimited(status, message, tracking_id, retry_after)
     kind = {401: Unauthorized, 403: Forbidden, 404: NotFound}.get(status)
     if kind:
         return kind(status, message, tracking_id)
-    return (
-        Unavailable(status, message, tracking_id)
-        if status >= 500
-        else WebexError(status, message, tracking_id)
-    )
+    if status >= 500:
+        return unavailable(status, message, tracking_id, idempotent)
+    return WebexError(status, message, tracking_id)
 
 
 def _retry_after(value: str | None) -> float:
@@ -98,6 +123,8 @@ class RetryPolicy:
                 if n == self.attempts or waited + delay > self.max_total_wait:
                     raise
             except Unavailable as exc:
+                if not exc.retryable:
+                    raise
                 delay = min(self.max_backoff, self.base_backoff * 2 ** (n - 1))
                 delay *= random.uniform(0.5, 1.0)
                 if n == self.attempts or waited + delay > self.max_total_wait:
@@ -135,17 +162,18 @@ class Http:
         headers = dict(kwargs.pop("headers", None) or {})
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        return self.policy.call(lambda: self._once(method, url, headers, kwargs))
+        idempotent = method.upper() != "POST"
+        return self.policy.call(lambda: self._once(method, url, headers, kwargs, idempotent))
 
-    def _once(self, method: str, url: str, headers: dict, kwargs: dict) -> requests.Response:
+    def _once(
+        self, method: str, url: str, headers: dict, kwargs: dict, idempotent: bool
+    ) -> requests.Response:
         try:
             resp = self.session.request(
                 method, url, headers=headers, timeout=self.timeout, **kwargs
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
-            raise Unavailable(
-                0, f"no answer from {urlsplit(url).netloc}: {type(exc).__name__}"
-            ) from None
+            raise _transport_error(exc, urlsplit(url).netloc, idempotent) from None
         if resp.status_code < 400:
             return resp
         tracking = resp.headers.get("trackingid", "")
@@ -162,6 +190,7 @@ class Http:
             str(message)[:300],
             tracking,
             _retry_after(resp.headers.get("Retry-After")),
+            idempotent,
         )
 
     def json(self, method: str, url: str, *, token: str | None = None, **kwargs) -> dict:
@@ -185,7 +214,7 @@ class Http:
             next_url = with_max(link, max_value) if link else None
 
 
-def _sdk(call: Callable[[], T]) -> T:
+def _sdk(call: Callable[[], T], idempotent: bool = True) -> T:
     """Translate SDK errors into ours so one policy governs retries."""
     try:
         return call()
@@ -194,9 +223,11 @@ def _sdk(call: Callable[[], T]) -> T:
             429, str(exc.message)[:300], exc.tracking_id or "", exc.retry_after
         ) from None
     except ApiError as exc:
-        raise error_for(exc.status_code, str(exc.message)[:300], exc.tracking_id or "") from None
+        raise error_for(
+            exc.status_code, str(exc.message)[:300], exc.tracking_id or "", idempotent=idempotent
+        ) from None
     except (requests.ConnectionError, requests.Timeout) as exc:
-        raise Unavailable(0, f"no answer from Webex: {type(exc).__name__}") from None
+        raise _transport_error(exc, "Webex", idempotent) from None
 
 
 def as_dict(obj: Any) -> dict:
@@ -237,8 +268,8 @@ class BotClient:
             wait_on_rate_limit=False,
         )
 
-    def _call(self, fn: Callable[[], T]) -> T:
-        return self.http.policy.call(lambda: _sdk(fn))
+    def _call(self, fn: Callable[[], T], idempotent: bool = True) -> T:
+        return self.http.policy.call(lambda: _sdk(fn, idempotent))
 
     def me(self) -> dict:
         """The bot's identity, fetched once per process."""
@@ -317,14 +348,14 @@ class BotClient:
             "parentId": fields.get("parentId"),
             "attachments": fields.get("attachments"),
         }
-        return as_dict(self._call(lambda: self.sdk.messages.create(**kwargs)))
+        return as_dict(self._call(lambda: self.sdk.messages.create(**kwargs), idempotent=False))
 
     # Webhooks: the bot's own registrations.
     def webhooks(self) -> list[dict]:
         return [as_dict(w) for w in self._call(lambda: list(self.sdk.webhooks.list()))]
 
     def create_webhook(self, **fields: Any) -> dict:
-        return as_dict(self._call(lambda: self.sdk.webhooks.create(**fields)))
+        return as_dict(self._call(lambda: self.sdk.webhooks.create(**fields), idempotent=False))
 
     def update_webhook(self, webhook_id: str, **fields: Any) -> dict:
         return as_dict(self._call(lambda: self.sdk.webhooks.update(webhook_id, **fields)))

@@ -97,3 +97,42 @@ def test_sdk_calls_share_the_retry_policy(http, waits):
     bot = BotClient("bot-token", API, http)
     assert bot.send(room_id="r", markdown="hi")["id"] == "m"
     assert waits == [2.0]
+
+
+@responses.activate
+def test_post_is_not_repeated_after_a_read_timeout(http, waits):
+    """Webex may have posted the message already: a second POST would answer twice."""
+    responses.post(f"{API}/messages", body=requests.ReadTimeout("slow"))
+    responses.post(f"{API}/messages", json={"id": "second"})
+    with pytest.raises(Unavailable) as err:
+        http.json("POST", f"{API}/messages", token="t", json={"text": "hi"})
+    assert not err.value.retryable and waits == []
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_post_is_not_repeated_after_a_502_but_is_after_a_503(http, waits):
+    responses.post(f"{API}/access_token", status=502)
+    with pytest.raises(Unavailable):
+        http.json("POST", f"{API}/access_token", data={"grant_type": "refresh_token"})
+    assert len(responses.calls) == 1
+    responses.post(f"{API}/messages", status=503)
+    responses.post(f"{API}/messages", json={"id": "ok"})
+    assert http.json("POST", f"{API}/messages", token="t", json={})["id"] == "ok"
+    assert len(waits) == 1
+
+
+@responses.activate
+def test_get_is_repeated_after_a_read_timeout(http, waits):
+    responses.get(f"{API}/people/me", body=requests.ReadTimeout("slow"))
+    responses.get(f"{API}/people/me", json={"id": "me"})
+    assert http.json("GET", f"{API}/people/me", token="t")["id"] == "me"
+
+
+@responses.activate
+def test_sdk_message_post_is_not_repeated_after_a_500(http, waits):
+    responses.post(f"{API}/messages", status=500, json={"message": "oops"})
+    bot = BotClient("bot-token", API, http)
+    with pytest.raises(Unavailable):
+        bot.send(room_id="r", markdown="hi")
+    assert len(responses.calls) == 1 and waits == []
