@@ -258,6 +258,10 @@ class Accounts:
     def tokens_for(self, person_id: str) -> StoredTokens:
         return StoredTokens(self, person_id)
 
+    def is_connected(self, person_id: str) -> bool:
+        """Tokens are stored (perhaps expired or broken: using them says which)."""
+        return tokens.get(person_id) is not None
+
     def info(self, person_id: str) -> ConnectionInfo | None:
         row = tokens.get(person_id)
         if row is None:

@@ -19,6 +19,14 @@ from storage import inbox
 log = logging.getLogger(__name__)
 
 
+class HandlerFailed(Exception):
+    """A command failed and the person was told, in its thread, with this reference."""
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(ref)
+        self.ref = ref
+
+
 class Dispatcher:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
@@ -31,6 +39,9 @@ class Dispatcher:
         body = json.loads(event.body)
         try:
             handled = self.route(body)
+        except HandlerFailed as failed:
+            inbox.finish(event_id, "failed", failed.ref)
+            return
         except Exception:
             ref = secrets.token_hex(4)
             log.exception("event %s failed (ref %s)", event_id, ref)
@@ -142,6 +153,11 @@ class Dispatcher:
             what = f"`{word}` is not a command I know." if word else "I did not see a command."
             webex.send(**reply, markdown=f"{what} {hint}Type `/help` to see what I can do.")
             return
+        if cmd.needs_account and not self.runtime.accounts.is_connected(where["person_id"]):
+            # Before parsing: a person who cannot use the command first learns how to, not
+            # how to spell its arguments.
+            webex.send(**reply, markdown=accounts.CONNECT_HINT.format(command=cmd.name))
+            return
         try:
             args = cmd.parse(words)
         except UsageError as exc:
@@ -156,15 +172,23 @@ class Dispatcher:
             webex.send(**reply, markdown=accounts.RECONNECT_HINT)
         except UsageError as exc:
             webex.send(**reply, markdown=str(exc))
+        except Exception:
+            ref = secrets.token_hex(4)
+            log.exception("/%s failed (ref %s)", cmd.name, ref)
+            self._say_failure(ref, **reply)
+            raise HandlerFailed(ref) from None
 
     def _tell_failure(self, body: dict, ref: str) -> None:
         data = body.get("data") or {}
         room_id = data.get("roomId")
-        if not room_id or body.get("resource") == "memberships":
-            return
+        if room_id and body.get("resource") != "memberships":
+            self._say_failure(ref, room_id=room_id, parent_id=None)
+
+    def _say_failure(self, ref: str, *, room_id: str, parent_id: str | None) -> None:
         try:
             self.runtime.webex.send(
                 room_id=room_id,
+                parent_id=parent_id,
                 markdown=f"Sorry, something went wrong (ref `{ref}`). Please try again in a "
                 "minute; if it keeps happening, tell your bot admin the ref.",
             )

@@ -113,11 +113,15 @@ class People:
             raise accounts.NotConnected(person_id)
         return f"user-client:{person_id}"
 
+    def is_connected(self, person_id: str) -> bool:
+        return person_id in self.connected or person_id in self.broken
+
 
 @pytest.fixture
 def people(runtime, monkeypatch) -> People:
     state = People()
     monkeypatch.setattr(runtime.accounts, "client_for", state.client_for)
+    monkeypatch.setattr(runtime.accounts, "is_connected", state.is_connected)
     return state
 
 

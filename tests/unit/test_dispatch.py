@@ -60,7 +60,8 @@ def test_unknown_command_suggests_the_closest(client, webex):
     assert "`/meetings`" in reply["markdown"] and "/help" in reply["markdown"]
 
 
-def test_bad_argument_gets_a_helpful_reply(client, webex):
+def test_bad_argument_gets_a_helpful_reply(client, webex, runtime, monkeypatch):
+    monkeypatch.setattr(runtime.accounts, "is_connected", lambda person_id: True)
     register_message(webex, "m4", "/meetings ninety")
     deliver(client, message_envelope("m4"))
     assert "`ninety` is not a number of days" in posted(webex)[0]["markdown"]
@@ -121,7 +122,8 @@ def test_handler_crash_is_recorded_with_a_ref_and_told(client, webex, monkeypatc
     assert resp.status_code == 200
     row = InboxEvent.get()
     assert row.status == "failed" and len(row.error_ref) == 8
-    assert f"ref `{row.error_ref}`" in posted(webex)[0]["markdown"]
+    [told] = posted(webex)
+    assert f"ref `{row.error_ref}`" in told["markdown"] and told["parentId"] == "m11"
 
 
 def test_not_connected_gets_the_connect_hint(client, webex):
@@ -227,3 +229,10 @@ def test_healthz_is_503_when_the_queue_does_not_answer(client, runtime, monkeypa
     monkeypatch.setattr(runtime.queue, "ping", lambda: False)
     resp = client.get("/healthz")
     assert resp.status_code == 503 and resp.get_json()["queue"] == "unavailable"
+
+
+def test_account_command_without_account_gets_the_hint_before_argument_errors(client, webex):
+    register_message(webex, "m15", "/quality")
+    deliver(client, message_envelope("m15"))
+    [reply] = posted(webex)
+    assert "/connect" in reply["markdown"] and "needs REF" not in reply["markdown"]
