@@ -66,7 +66,25 @@ class Config:
             else:
                 values[f.name] = raw.strip()
         config = cls(**values)  # type: ignore[arg-type]
+        config.validate()
         return config.normalised()
+
+    def validate(self) -> None:
+        """Values that would only fail later, inside a command, stop the start instead."""
+        import logging
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        if not isinstance(logging.getLevelName(self.log_level.upper()), int):
+            raise ConfigError(f"LOG_LEVEL {self.log_level!r} is not a level (DEBUG, INFO, ...)")
+        try:
+            ZoneInfo(self.default_timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"DEFAULT_TIMEZONE {self.default_timezone!r} is not an IANA zone "
+                "(e.g. Europe/Berlin)"
+            ) from None
+        if self.quality_min_interval < 0:
+            raise ConfigError("QUALITY_MIN_INTERVAL must not be negative")
 
     def normalised(self) -> Config:
         return replace(
@@ -106,6 +124,7 @@ class Config:
     def __repr__(self) -> str:
         # Secrets must never reach a log line through a repr.
         secret = {"webex_bot_token", "webex_webhook_secret", "webex_client_secret", "token_key"}
+
         def show(name: str) -> str:
             value = getattr(self, name)
             return "'***'" if name in secret and value else repr(value)

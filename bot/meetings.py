@@ -96,9 +96,16 @@ def resolve_ref(user: UserClient, person_id: str, ref: str, now: datetime) -> di
 def _latest_of_number(user: UserClient, number: str, now: datetime) -> dict:
     """Ended instances carry no meeting number: find the series, then its latest instance."""
     # Keep only true matches: a server that ignored the filter must not pick another meeting.
+    try:
+        found = user.meetings_by_number(number)
+    except WebexError as exc:
+        raise QualityUnavailable(
+            f"Webex could not look up meeting number `{number}` ({exc.status or 'no answer'}). "
+            "Use the meeting id, or `#N` from your `/meetings` list."
+        ) from None
     series_ids = {
         m["id"]
-        for m in user.meetings_by_number(number)
+        for m in found
         if m.get("id") and re.sub(r"\D", "", str(m.get("meetingNumber", ""))) == number
     }
     if not series_ids:

@@ -25,7 +25,13 @@ def sync(webex: BotClient, config: Config) -> list[str]:
     for resource, event in WANTED:
         name = hook_name(resource, event)
         same = [h for h in ours if h.get("resource") == resource and h.get("event") == event]
-        if not same:
+        keep, extra = (same[0], same[1:]) if same else (None, [])
+        if keep is not None and keep.get("filter"):
+            # PUT cannot clear a filter: replace the hook, or it would stay stale for ever.
+            webex.delete_webhook(keep["id"])
+            changes.append(f"deleted filtered {resource}/{event} {keep['id']}")
+            keep = None
+        if keep is None:
             webex.create_webhook(
                 name=name,
                 targetUrl=config.webhook_url,
@@ -34,16 +40,12 @@ def sync(webex: BotClient, config: Config) -> list[str]:
                 secret=config.webex_webhook_secret,
             )
             changes.append(f"created {resource}/{event} -> {config.webhook_url}")
-            continue
-        keep, *extra = same
-        stale = (
+        elif (
             keep.get("targetUrl") != config.webhook_url
             or keep.get("secret", config.webex_webhook_secret) != config.webex_webhook_secret
             or keep.get("status", "active") != "active"
             or keep.get("name") != name
-            or keep.get("filter")
-        )
-        if stale:
+        ):
             was = "inactive" if keep.get("status") == "inactive" else "changed"
             webex.update_webhook(
                 keep["id"],

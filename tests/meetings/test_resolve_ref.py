@@ -83,3 +83,14 @@ def test_unknown_number_and_unknown_id_say_what_to_do():
         resolve_ref(FakeUser(), "alice", "123456789", NOW)
     with pytest.raises(QualityUnavailable, match="can't find meeting `nope`"):
         resolve_ref(FakeUser(), "alice", "nope", NOW)
+
+
+def test_a_refused_number_lookup_answers_clearly():
+    from bot.webex import WebexError
+
+    class Refusing(FakeUser):
+        def meetings_by_number(self, number):
+            raise WebexError(400, "meetingNumber not supported")
+
+    with pytest.raises(QualityUnavailable, match="could not look up meeting number"):
+        resolve_ref(Refusing(), "alice", "2550123456", NOW)

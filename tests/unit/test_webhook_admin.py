@@ -161,3 +161,30 @@ def test_cli_help_lists_every_command(capsys):
         "doctor",
     ):
         assert command in out
+
+
+def test_a_filtered_hook_is_replaced_and_then_in_sync(config):
+    webex = FakeWebex([hook("f", "messages", "created", config, filter="roomId=abc")])
+    changes = sync(webex, config)
+    assert ("delete", "f") in webex.log and "f" not in webex.hooks
+    assert not any(h.get("filter") for h in webex.hooks.values())
+    assert any(c.startswith("deleted filtered") for c in changes)
+    assert sync(webex, config) == []
+
+
+@pytest.mark.parametrize(
+    "name,value,needle",
+    [
+        ("LOG_LEVEL", "loud", "LOG_LEVEL"),
+        ("DEFAULT_TIMEZONE", "Mars/Olympus", "DEFAULT_TIMEZONE"),
+        ("QUALITY_MIN_INTERVAL", "soon", "QUALITY_MIN_INTERVAL"),
+    ],
+)
+def test_invalid_values_stop_with_one_line(name, value, needle, monkeypatch, tmp_path):
+    from bot.config import Config
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as stop:
+        Config.from_env()
+    assert needle in str(stop.value.code) and "\n" not in str(stop.value.code)
