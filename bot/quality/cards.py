@@ -212,7 +212,8 @@ def quality_card(report: MeetingReport, *, fetched_at: datetime | None,
     explain = breakdown_line(report)
     if explain:
         body.append(text(explain))
-    stamp = (f"Data fetched at {fetched_at.astimezone(zone(tz)):%H:%M} ({tz})"
+    # The date too: cached data may be days old, and a bare time reads as today.
+    stamp = (f"Data fetched {fetched_at.astimezone(zone(tz)):%a %d %b %Y, %H:%M} ({tz})"
              if fetched_at else None)
     body.append(text(" · ".join(x for x in (stamp, report.thresholds.latency_note) if x),
                      isSubtle=True, size="Small"))

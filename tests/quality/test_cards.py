@@ -100,7 +100,7 @@ def test_quality_card():
     blob = json.dumps(card)
     assert "estimated, audio only" in blob
     assert "Cell User: poor due to loss (audio in/out, video in/out)" in blob
-    assert "Data fetched at 11:40 (Europe/Berlin)" in blob
+    assert "Data fetched Mon 06 May 2024, 11:40 (Europe/Berlin)" in blob
     assert breakdown_line(report) == "Poor minutes by network: cellular 100% vs ethernet 0%"
     assert card["actions"][0]["data"] == {"command": "quality", "meetingId": "m1_I_1"}
     assert "Cell User" in md and "11:40" in md and "4 (1 poor, 0 fair)" in md
