@@ -98,37 +98,53 @@ def test_a_5xx_counts_and_later_askers_are_refused_until_the_interval(db):
 CHILD = textwrap.dedent(
     """
     import sys, time
+    from pathlib import Path
     from storage import qualities
     from storage.db import open_database
     open_database(sys.argv[1])
-    marker = sys.argv[2]
+    log = Path(sys.argv[2])
+    def note(line):
+        with log.open("a") as f:
+            f.write(line + "\\n")
     def load():
-        with open(marker, "a") as f:
-            f.write("call\\n")
-        time.sleep(0.3)  # hold the lease while the other process asks
+        note("call")
+        # Hold the lease until the other process is asking too, so the two really overlap.
+        deadline = time.monotonic() + 20
+        while log.read_text().count("asking") < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)
+        note(f"call-end {time.time()}")
         return [{"participantId": "p"}]
+    note(f"asking {time.time()}")
     got = qualities.fetch_once("m-proc", load, min_interval=300, owner=sys.argv[3], poll=0.01)
-    print(len(got.items))
+    print(got.fetched_now, time.time())
     """
 )
 
 
-def test_two_processes_make_exactly_one_call(db, tmp_path):
-    marker = tmp_path / "calls.txt"
+def test_two_processes_make_exactly_one_call_and_the_other_waits_for_it(db, tmp_path):
+    log = tmp_path / "log.txt"
+    log.touch()
     root = Path(__file__).resolve().parents[2]
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", CHILD, db, str(marker), f"p{i}"],
+            [sys.executable, "-c", CHILD, db, str(log), f"p{i}"],
             cwd=root,
             stdout=subprocess.PIPE,
             text=True,
         )
         for i in range(2)
     ]
-    outputs = [p.communicate(timeout=60)[0].strip() for p in procs]
+    outputs = [p.communicate(timeout=60)[0].split() for p in procs]
     assert [p.returncode for p in procs] == [0, 0]
-    assert outputs == ["1", "1"]
-    assert marker.read_text().count("call") == 1
+    lines = log.read_text().splitlines()
+    assert sum(line == "call" for line in lines) == 1
+    call_end = float(next(line.split()[1] for line in lines if line.startswith("call-end")))
+    asked = [float(line.split()[1]) for line in lines if line.startswith("asking")]
+    assert len(asked) == 2 and all(t < call_end for t in asked)  # both asked during the fetch
+    fetched = sorted(outputs)  # [["False", t], ["True", t]]
+    assert [f[0] for f in fetched] == ["False", "True"]
+    assert float(fetched[0][1]) >= call_end  # the waiter answered from the one fetch
 
 
 def test_rendered_output_is_keyed_by_fetch_and_zone(db):
