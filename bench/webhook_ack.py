@@ -149,6 +149,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument(
+        "--also-database-url",
+        default=os.environ.get("QB_BENCH_DATABASE_URL"),
+        help="also measure with this DATABASE_URL (e.g. postgresql://...)",
+    )
+    parser.add_argument(
+        "--also-queue-url",
+        default=os.environ.get("QB_BENCH_QUEUE_URL"),
+        help="... and this QUEUE_URL (e.g. redis://...)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         env = {
@@ -159,11 +169,14 @@ def main() -> None:
             "LOG_LEVEL": "WARNING",
         }
         rows = []
-        for name, target, port in (
-            ("bare Flask", "bare_app:app", 18091),
-            ("quality-bot", "bot.wsgi:app", 18092),
-        ):
-            extra = {"PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}"} if name == "bare Flask" else {}
+        servers = [
+            ("bare Flask", "bare_app:app", 18091, {"PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}"}),
+            ("quality-bot", "bot.wsgi:app", 18092, {}),
+        ]
+        if args.also_database_url and args.also_queue_url:
+            scaled = {"DATABASE_URL": args.also_database_url, "QUEUE_URL": args.also_queue_url}
+            servers.append(("quality-bot PG+Redis", "bot.wsgi:app", 18093, scaled))
+        for name, target, port, extra in servers:
             proc = serve(target, port, {**env, **extra})
             try:
                 load(port, 1.0, args.clients)  # warm-up
@@ -178,9 +191,9 @@ def main() -> None:
         f"gunicorn (gthread, config from gunicorn.conf.py), {args.clients} keep-alive clients, "
         f"{args.seconds:.0f} s, loopback"
     )
-    print(f"{'server':<14}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+    print(f"{'server':<22}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
     for name, rps, p50, p99, errors in rows:
-        print(f"{name:<14}{rps:>10.0f}{p50:>10.2f}{p99:>10.2f}{errors:>8}")
+        print(f"{name:<22}{rps:>10.0f}{p50:>10.2f}{p99:>10.2f}{errors:>8}")
     ratio = rows[1][1] / rows[0][1]
     print(f"throughput ratio quality-bot / bare Flask: {ratio:.2f} (goal >= 0.80)")
     print("\nin-process (Flask test client, no network), 2000 deliveries")
