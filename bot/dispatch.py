@@ -13,7 +13,7 @@ from bot.commands import UsageError, registry, split_command
 from bot.context import Context
 from bot.mentions import command_text, mentions_bot, same_person
 from bot.runtime import Runtime
-from bot.webex import WebexError
+from bot.webex import RateLimited, Unavailable, WebexError
 from storage import inbox
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,16 @@ class Dispatcher:
             handled = self.route(body)
         except HandlerFailed as failed:
             inbox.finish(event_id, "failed", failed.ref)
+            return
+        except (Unavailable, RateLimited) as exc:
+            # Webex is down or busy beyond our retries: the event waits for the sweep.
+            if inbox.release(event_id):
+                log.warning("event %s postponed: Webex unavailable (%s)", event_id, exc.status)
+                return
+            ref = secrets.token_hex(4)
+            log.error("event %s given up after repeated Webex outages (ref %s)", event_id, ref)
+            inbox.finish(event_id, "failed", ref)
+            self._tell_failure(body, ref)
             return
         except Exception:
             ref = secrets.token_hex(4)
@@ -172,6 +182,8 @@ class Dispatcher:
             webex.send(**reply, markdown=accounts.RECONNECT_HINT)
         except UsageError as exc:
             webex.send(**reply, markdown=str(exc))
+        except (Unavailable, RateLimited):
+            raise  # transient: the whole event is retried later
         except Exception:
             ref = secrets.token_hex(4)
             log.exception("/%s failed (ref %s)", cmd.name, ref)

@@ -95,6 +95,16 @@ def finish(event_id: int, status: str = "done", error_ref: str | None = None) ->
     ).where(InboxEvent.id == event_id).execute()
 
 
+def release(event_id: int) -> bool:
+    """Give an event back after a transient failure, for the sweep to retry; False when its
+    attempts are used up."""
+    return bool(
+        InboxEvent.update(status="pending", lease_until=None)
+        .where((InboxEvent.id == event_id) & (InboxEvent.attempts < MAX_ATTEMPTS))
+        .execute()
+    )
+
+
 def unfinished(older_than: timedelta = timedelta(0)) -> list[int]:
     """Events to enqueue again: never processed, or abandoned by a dead worker."""
     now = utcnow()

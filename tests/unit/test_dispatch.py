@@ -3,6 +3,7 @@
 import json
 
 import pytest
+import responses
 
 from storage.models import InboxEvent
 from tests.conftest import API, BOT_ID, deliver, message_envelope
@@ -236,3 +237,37 @@ def test_account_command_without_account_gets_the_hint_before_argument_errors(cl
     deliver(client, message_envelope("m15"))
     [reply] = posted(webex)
     assert "/connect" in reply["markdown"] and "needs REF" not in reply["markdown"]
+
+
+def test_webex_outage_postpones_the_event_and_the_sweep_answers_it(client, runtime, webex):
+    from storage import inbox
+
+    webex.get(f"{API}/messages/m16", status=503, json={"message": "down"})
+    deliver(client, message_envelope("m16"))
+    row = InboxEvent.get()
+    assert row.status == "pending" and row.attempts == 1 and posted(webex) == []
+
+    webex.replace(
+        responses.GET,
+        f"{API}/messages/m16",
+        json={
+            "id": "m16",
+            "roomId": "room-1",
+            "roomType": "direct",
+            "personId": "person-1",
+            "personEmail": "alice@example.com",
+            "text": "/help",
+        },
+    )
+    assert inbox.unfinished() == [row.id]
+    runtime.dispatcher.recover()  # what the sweep does, without waiting for it
+    assert InboxEvent.get().status == "done" and len(posted(webex)) == 1
+
+
+def test_repeated_outages_end_as_failed_not_forever(client, runtime, webex):
+    webex.get(f"{API}/messages/m17", status=503, json={"message": "down"})
+    deliver(client, message_envelope("m17"))
+    for _ in range(3):
+        runtime.dispatcher.recover()
+    row = InboxEvent.get()
+    assert row.status == "failed" and row.error_ref and row.attempts == 3
