@@ -54,3 +54,31 @@ def test_subscribe_then_one_summary_with_chart_and_card(harness):
     clock["now"] += timedelta(minutes=1)
     assert summaries.run_due(harness.runtime) == 0
     assert len(harness.bot_messages(admin, group, after=confirm["id"])) == 2
+
+
+def test_status_summary_unsubscribe_disconnect_journey(harness):
+    admin = harness.admin
+    harness.connect(admin)
+    group = harness.room("group", admin)["id"]
+
+    [status] = harness.ask(admin, group, "/status")
+    assert "connected" in status["markdown"].lower() and admin.email in status["markdown"]
+    assert "No daily summary" in status["markdown"]
+
+    day = latest_meeting_day(admin)
+    replies = harness.ask(admin, group, f"/summary {day:%Y-%m-%d}", expect=2, timeout=60)
+    assert any(m.get("files") for m in replies)
+    assert any(m.get("attachments") and f"{day:%A %d %B %Y}" in m["markdown"] for m in replies)
+
+    harness.ask(admin, group, "/subscribe 07:30 Europe/Paris")
+    [status] = harness.ask(admin, group, "/status")
+    assert "07:30 Europe/Paris" in status["markdown"]
+    [gone] = harness.ask(admin, group, "/unsubscribe")
+    assert "stop" in gone["markdown"].lower() or "no longer" in gone["markdown"].lower()
+    [status] = harness.ask(admin, group, "/status")
+    assert "No daily summary" in status["markdown"]
+
+    [bye] = harness.ask(admin, group, "/disconnect")
+    assert "deleted" in bye["markdown"]
+    [hint] = harness.ask(admin, group, "/meetings")
+    assert "/connect" in hint["markdown"]
