@@ -131,7 +131,7 @@ def _worker(state: dict, workdir: str, threads: int, ready, done, results) -> No
 
 
 def run_scenario(name: str, state: dict, rooms: list[dict], workers: int, threads: int) -> dict:
-    from bot import summaries
+    from bot import summaries, summary_content
     from bot.runtime import build_runtime
     from storage.models import SummaryRun
 
@@ -141,7 +141,7 @@ def run_scenario(name: str, state: dict, rooms: list[dict], workers: int, thread
     now = datetime.now(UTC)
     _seed(runtime, state, rooms, now)
     if name == "serial, no cache":
-        runtime.summary_days = summaries.DayCache(ttl=0)  # type: ignore[attr-defined]
+        runtime.summary_days = summary_content.DayCache(ttl=0)  # type: ignore[attr-defined]
     procs, results, done = [], None, None
     if queued:
         ctx = multiprocessing.get_context("spawn")
@@ -159,7 +159,7 @@ def run_scenario(name: str, state: dict, rooms: list[dict], workers: int, thread
         time.sleep(0.2)  # the bench waits for the workers; tests never do this
     elapsed = time.perf_counter() - started
     statuses = Counter(r.status for r in SummaryRun.select(SummaryRun.status))
-    made = getattr(runtime, "summary_days", summaries.DayCache()).made
+    made = getattr(runtime, "summary_days", summary_content.DayCache()).made
     rss = [_peak_rss_mb()]
     if queued:
         done.set()

@@ -15,19 +15,15 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from time import monotonic
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot import accounts
-from bot.quality.analysis import MeetingReport
-from bot.quality.daily import DaySummary, summarize_day
-from bot.webex import NotFound, RateLimited, Unauthorized, Unavailable, Upload, WebexError
-from storage import daily_stats, subscriptions, summary_runs
-from storage.db import aware
+from bot.summary_content import Composed, DayCache, Post, compose, render, with_note
+from bot.summary_time import due_day, hhmm, late_note, next_send, wall_instant
+from bot.webex import NotFound, RateLimited, Unauthorized, Unavailable, WebexError
+from storage import subscriptions, summary_runs
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -36,72 +32,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIME = "09:00"
-# The periodic task runs every minute; a send more than this after its time was held up
-# (worker down, clock jump) and the message says so.
-LATE_AFTER = timedelta(minutes=5)
 TASK_NAME = "send_daily_summary"
 HOST = f"{socket.gethostname()}:{os.getpid()}"
-
-
-# Time arithmetic -------------------------------------------------------------------------------
-def hhmm(value: str) -> time:
-    hours, minutes = value.split(":")
-    return time(int(hours), int(minutes))
-
-
-def wall_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
-    """The first instant (aware UTC) at which the wall clock in `tz` reads `day at` or later.
-
-    Normal days: exactly that time. Fall-back days: its first occurrence, so an ambiguous
-    02:30 fires once. Spring-forward days: a time in the gap fires when the gap ends (02:30 on
-    Europe/Berlin's 2026-03-29 fires at 03:00 CEST), never not at all.
-    """
-    wall = datetime.combine(day, at)
-    for minute in range(24 * 60 + 1):
-        candidate = wall + timedelta(minutes=minute)
-        moment = candidate.replace(tzinfo=tz)  # fold=0: the earlier of two readings
-        if moment.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == candidate:
-            return moment.astimezone(UTC)
-    raise ValueError(f"{day} {at} never shows on a clock in {tz.key}")  # pragma: no cover
-
-
-def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """[start, end) of a local calendar day in UTC; 23 or 25 hours long on change days."""
-    return wall_instant(day, time(0), tz), wall_instant(day + timedelta(days=1), time(0), tz)
-
-
-def due_day(sub: Subscription, now: datetime) -> date | None:
-    """The local date whose summary is due at `now`, or None.
-
-    Due when the local wall clock has reached the subscription's time today (so a worker that
-    was down catches up later the same day), unless the subscription was made after that
-    moment (a new subscription never fires at once for a time already passed).
-    """
-    tz = ZoneInfo(sub.timezone)
-    local = now.astimezone(tz)
-    at = hhmm(sub.local_time)
-    if local.replace(tzinfo=None) < datetime.combine(local.date(), at):
-        return None
-    created = aware(sub.created_at)
-    if created is not None and wall_instant(local.date(), at, tz) < created:
-        return None
-    return local.date()
-
-
-def next_send(sub: Subscription, now: datetime) -> datetime:
-    """When this subscription will next post (aware UTC), as told in confirmations and /status."""
-    tz = ZoneInfo(sub.timezone)
-    at = hhmm(sub.local_time)
-    today = now.astimezone(tz).date()
-    created = aware(sub.created_at) or now
-    for offset in range(3):
-        day = today + timedelta(days=offset)
-        moment = wall_instant(day, at, tz)
-        if moment < created or summary_runs.exists(sub.room_id, day):
-            continue
-        return max(moment, now)  # past but not sent yet: it goes at the next tick
-    return wall_instant(today + timedelta(days=1), at, tz)  # pragma: no cover
 
 
 # Scheduling ------------------------------------------------------------------------------------
@@ -216,44 +148,6 @@ def _make(
     return composed, render(composed)
 
 
-class DayCache:
-    """Rendered days per (person, local day, zone), computed once per process while fresh.
-
-    One person often subscribes several spaces; a thousand spaces due at 09:00 would otherwise
-    fetch the same meetings and draw the same chart (about half a CPU-second) a thousand times.
-    Concurrent askers for one key wait for the first one's result (single flight).
-    """
-
-    def __init__(self, ttl: float = 600.0, size: int = 256) -> None:
-        self.ttl, self.size = ttl, size
-        self._items: dict[tuple, tuple[float, tuple[Composed, list[Post]]]] = {}
-        self._locks: dict[tuple, threading.Lock] = {}
-        self._lock = threading.Lock()
-        self.made = 0
-
-    def get(
-        self, key: tuple, make: Callable[[], tuple[Composed, list[Post]]]
-    ) -> tuple[Composed, list[Post]]:
-        if self.ttl <= 0:
-            self.made += 1
-            return make()
-        with self._lock:
-            key_lock = self._locks.setdefault(key, threading.Lock())
-        with key_lock:
-            hit = self._items.get(key)
-            if hit is not None and monotonic() - hit[0] < self.ttl:
-                return hit[1]
-            value = make()  # exceptions are not cached: the next asker tries again
-            self.made += 1
-            with self._lock:
-                self._items[key] = (monotonic(), value)
-                while len(self._items) > self.size:
-                    oldest = next(iter(self._items))
-                    self._items.pop(oldest)
-                    self._locks.pop(oldest, None)
-            return value
-
-
 def day_cache(runtime: Runtime) -> DayCache:
     """The runtime's own cache, so tests and processes never share one."""
     cache = getattr(runtime, "summary_days", None)
@@ -267,16 +161,6 @@ def day_cache(runtime: Runtime) -> DayCache:
 
 
 _CACHE_LOCK = threading.Lock()
-
-
-def late_note(due_at: datetime, now: datetime, tz: str) -> str:
-    if now - due_at <= LATE_AFTER:
-        return ""
-    zone = ZoneInfo(tz)
-    return (
-        f"_Sent late: it was due at {due_at.astimezone(zone):%H:%M} and goes out at "
-        f"{now.astimezone(zone):%H:%M} ({tz}) because I was not running at the time._"
-    )
 
 
 # Pauses ----------------------------------------------------------------------------------------
@@ -337,98 +221,6 @@ def _display_name(runtime: Runtime, person_id: str) -> str:
     except WebexError:
         name = None
     return f"the subscriber ({name})" if name else "the subscriber"
-
-
-# Content ---------------------------------------------------------------------------------------
-@dataclass
-class Composed:
-    day: date
-    tz: str
-    summary: DaySummary
-    meetings: int  # ended meetings found, with or without quality data
-    unavailable: list[tuple[str, str]] = field(default_factory=list)  # (title, why) markdown
-
-
-@dataclass(frozen=True)
-class Post:
-    markdown: str
-    card: dict | None = None
-    upload: Upload | None = None
-
-
-def fetch_reports(
-    runtime: Runtime, user: UserClient, day: date, tz: str
-) -> tuple[int, list[MeetingReport], list[tuple[str, str]]]:
-    """The person's meetings of that local day and their reports, through the shared cache and
-    lease of bot.meetings (one analytics call per meeting per interval, whoever asks)."""
-    from bot import meetings
-
-    start, end = local_day_bounds(day, ZoneInfo(tz))
-    found = meetings.ended_meetings(user, start, end)
-    reports: list[MeetingReport] = []
-    unavailable: list[tuple[str, str]] = []
-    for meeting in found:
-        try:
-            report, _fetched_at = meetings.load_report(runtime, user, meeting)
-        except meetings.QualityUnavailable as exc:
-            unavailable.append((meeting.get("title") or meeting.get("id", "?"), str(exc)))
-            continue
-        reports.append(report)
-    return len(found), reports, unavailable
-
-
-def compose(runtime: Runtime, person_id: str, user: UserClient, day: date, tz: str) -> Composed:
-    """One person's local day: reports, the 7-day history, and the day stored for later trends."""
-    count, reports, unavailable = fetch_reports(runtime, user, day, tz)
-    summary = summarize_day(day, tz, reports, daily_stats.history(person_id, tz, day))
-    # A day whose data is all gone (expired, refused) must not overwrite what was known.
-    if summary.poor_share is not None or count == 0:
-        daily_stats.save(person_id, day, tz, len(reports), summary.poor_share)
-    return Composed(day, tz, summary, count, unavailable)
-
-
-def render(composed: Composed, note: str = "") -> list[Post]:
-    """The messages for a composed day: a chart then a card, or a single line without data."""
-    from bot.quality.cards import daily_card, daily_empty_markdown
-    from bot.quality.charts import daily_chart
-
-    if composed.meetings == 0:
-        return with_note([Post(daily_empty_markdown(composed.day, composed.tz))], note)
-    missing = _missing_text(composed)
-    if not composed.summary.meetings:
-        head = (
-            f"**{composed.day:%A %d %B %Y}** ({composed.tz}): {composed.meetings} meeting(s), "
-            "but no quality data to summarise."
-        )
-        return with_note([Post("\n\n".join(part for part in (head, missing) if part))], note)
-    head = f"Meeting quality of **{composed.day:%A %d %B %Y}** ({composed.tz})."
-    chart = daily_chart(composed.summary, composed.tz)
-    card, markdown = daily_card(composed.summary, composed.tz)
-    first = "\n\n".join(part for part in (head, missing) if part)
-    upload = Upload(f"daily-{composed.day.isoformat()}.png", chart)
-    return with_note([Post(first, upload=upload), Post(markdown, card=card)], note)
-
-
-def with_note(posts: list[Post], note: str) -> list[Post]:
-    """The same messages with a line added to the first (e.g. that it is late)."""
-    if not note or not posts:
-        return posts
-    first = posts[0]
-    return [Post(f"{first.markdown}\n\n{note}", first.card, first.upload), *posts[1:]]
-
-
-def _missing_text(composed: Composed) -> str:
-    if not composed.unavailable:
-        return ""
-    if len(composed.unavailable) == 1:
-        return composed.unavailable[0][1]
-    names = ", ".join(f"**{title}**" for title, _ in composed.unavailable[:5])
-    more = len(composed.unavailable) - 5
-    tail = f" and {more} more" if more > 0 else ""
-    return (
-        f"{len(composed.unavailable)} meetings have no quality data ({names}{tail}). "
-        f"For example: {composed.unavailable[0][1]}"
-    )
 
 
 # /status and confirmations ---------------------------------------------------------------------

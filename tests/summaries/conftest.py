@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 import responses
 
-from bot import accounts, summaries
+from bot import accounts, summaries, summary_content
 from bot.quality.daily import summarize_day
 from tests.conftest import API
 
@@ -133,12 +133,12 @@ class Days:
 
     def compose(self, runtime, person_id, user, day, tz):
         self.composed.append((person_id, day, tz))
-        return summaries.Composed(day, tz, summarize_day(day, tz, [], []), 0)
+        return summary_content.Composed(day, tz, summarize_day(day, tz, [], []), 0)
 
     @staticmethod
     def render(composed, note=""):
         text = f"summary of {composed.day.isoformat()} ({composed.tz})"
-        return [summaries.Post("\n\n".join(p for p in (text, note) if p))]
+        return [summary_content.Post("\n\n".join(p for p in (text, note) if p))]
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
-from bot import summaries
+from bot import summaries, summary_content
 from bot.config import Config
 from bot.quality.daily import summarize_day
 from bot.runtime import Runtime
@@ -37,11 +37,11 @@ class AnyoneConnected:
 
 
 def _compose(runtime, person_id, user, day, tz):
-    return summaries.Composed(day, tz, summarize_day(day, tz, [], []), 0)
+    return summary_content.Composed(day, tz, summarize_day(day, tz, [], []), 0)
 
 
 def _render(composed, note=""):
-    return [summaries.Post(f"summary {composed.day}")]
+    return [summary_content.Post(f"summary {composed.day}")]
 
 
 def work(db_url: str, sends: str, name: str, now_iso: str, barrier, ticks: int) -> None:

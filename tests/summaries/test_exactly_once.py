@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import responses
 
-from bot import summaries
+from bot import summaries, summary_content, summary_time
 from storage import subscriptions, summary_runs
 from storage.db import database, open_database
 from storage.models import SummaryRun
@@ -94,7 +94,7 @@ def test_a_crash_while_posting_is_not_retried(due, clock, posts, monkeypatch):
 
 
 def test_a_send_that_fails_half_way_is_not_repeated(due, clock, webex_api, monkeypatch):
-    two = [summaries.Post("chart", upload=None), summaries.Post("card")]
+    two = [summary_content.Post("chart", upload=None), summary_content.Post("card")]
     monkeypatch.setattr(summaries, "render", lambda composed, note="": two)
     sent = []
 
@@ -125,7 +125,7 @@ def test_two_worker_processes_racing_on_one_database_send_each_space_once(tmp_pa
     # The send day differs per zone; a dead worker's claims for the first 30 rooms are stale.
     for room in rooms[:30]:
         sub = subscriptions.get(room)
-        day = summaries.due_day(sub, NOW)
+        day = summary_time.due_day(sub, NOW)
         assert summary_runs.claim(room, day, "dead", NOW - timedelta(hours=1))
     database.close()
 

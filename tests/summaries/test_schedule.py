@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import summaries
+from bot import summaries, summary_time
+from bot.summary_time import wall_instant
 from storage import subscriptions, summary_runs
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -36,29 +37,29 @@ def tick_minutes(runtime, clock, start: datetime, end: datetime) -> list[datetim
 
 class TestWallInstant:
     def test_plain_day(self):
-        assert summaries.wall_instant(date(2026, 3, 10), time(9), BERLIN) == utc(2026, 3, 10, 8)
+        assert wall_instant(date(2026, 3, 10), time(9), BERLIN) == utc(2026, 3, 10, 8)
 
     def test_spring_forward_gap_fires_when_the_gap_ends(self):
         # Europe/Berlin 2026-03-29: 02:00 CET jumps to 03:00 CEST; 02:30 never shows.
-        moment = summaries.wall_instant(date(2026, 3, 29), time(2, 30), BERLIN)
+        moment = wall_instant(date(2026, 3, 29), time(2, 30), BERLIN)
         assert moment == utc(2026, 3, 29, 1, 0)
         assert moment.astimezone(BERLIN).strftime("%H:%M %Z") == "03:00 CEST"
 
     def test_fall_back_ambiguous_time_is_its_first_reading(self):
         # Europe/Berlin 2026-10-25: 02:30 shows twice, first in CEST (00:30 UTC).
-        moment = summaries.wall_instant(date(2026, 10, 25), time(2, 30), BERLIN)
+        moment = wall_instant(date(2026, 10, 25), time(2, 30), BERLIN)
         assert moment == utc(2026, 10, 25, 0, 30)
 
     def test_nine_oclock_on_change_days(self):
-        assert summaries.wall_instant(date(2026, 3, 29), time(9), BERLIN) == utc(2026, 3, 29, 7)
-        assert summaries.wall_instant(date(2026, 10, 25), time(9), BERLIN) == utc(2026, 10, 25, 8)
-        assert summaries.wall_instant(date(2026, 3, 8), time(9), NEW_YORK) == utc(2026, 3, 8, 13)
-        assert summaries.wall_instant(date(2026, 11, 1), time(9), NEW_YORK) == utc(2026, 11, 1, 14)
+        assert wall_instant(date(2026, 3, 29), time(9), BERLIN) == utc(2026, 3, 29, 7)
+        assert wall_instant(date(2026, 10, 25), time(9), BERLIN) == utc(2026, 10, 25, 8)
+        assert wall_instant(date(2026, 3, 8), time(9), NEW_YORK) == utc(2026, 3, 8, 13)
+        assert wall_instant(date(2026, 11, 1), time(9), NEW_YORK) == utc(2026, 11, 1, 14)
 
     def test_change_days_are_23_and_25_hours(self):
-        start, end = summaries.local_day_bounds(date(2026, 3, 29), BERLIN)
+        start, end = summary_time.local_day_bounds(date(2026, 3, 29), BERLIN)
         assert end - start == timedelta(hours=23)
-        start, end = summaries.local_day_bounds(date(2026, 10, 25), BERLIN)
+        start, end = summary_time.local_day_bounds(date(2026, 10, 25), BERLIN)
         assert end - start == timedelta(hours=25)
 
 
@@ -96,7 +97,7 @@ def test_zones_on_both_sides_of_utc(world, clock, posts, days, tz, first_tick, f
     ],
 )
 def test_dst_change_days_fire_once_at_local_time(world, clock, posts, tz, day, at, fires_at):
-    start, end = summaries.local_day_bounds(day, ZoneInfo(tz))
+    start, end = summary_time.local_day_bounds(day, ZoneInfo(tz))
     subscriptions.subscribe("room-1", "alice", at, tz, now=start - timedelta(hours=1))
     # Every minute of the local day (23 or 25 hours), and half an hour into the next.
     fired = tick_minutes(world, clock, start, end + timedelta(minutes=30))
@@ -135,7 +136,7 @@ def test_new_subscription_does_not_fire_for_a_time_already_passed(world, clock, 
     subscriptions.subscribe("room-1", "alice", "09:00", "UTC", now=clock())
     assert summaries.run_due(world) == 0
     sub = subscriptions.get("room-1")
-    assert summaries.next_send(sub, clock()) == utc(2026, 3, 11, 9, 0)
+    assert summary_time.next_send(sub, clock()) == utc(2026, 3, 11, 9, 0)
     clock.set(utc(2026, 3, 11, 9, 0))
     assert summaries.run_due(world) == 1
 
@@ -156,7 +157,7 @@ def test_changing_the_time_after_todays_send_waits_for_tomorrow(world, clock, po
     clock.set(utc(2026, 3, 10, 9, 30))
     subscriptions.subscribe("room-1", "alice", "10:00", "UTC", now=clock())
     sub = subscriptions.get("room-1")
-    assert summaries.next_send(sub, clock()) == utc(2026, 3, 11, 10, 0)
+    assert summary_time.next_send(sub, clock()) == utc(2026, 3, 11, 10, 0)
     tick_minutes(world, clock, clock(), utc(2026, 3, 10, 12, 0))
     assert len(posts.to("room-1")) == 1
 

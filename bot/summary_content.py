@@ -1,0 +1,151 @@
+"""What a daily summary says: one person's local day of meetings, its reports and trend, and
+the messages that carry it (a chart then a card, or one line)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from time import monotonic
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from bot.quality.analysis import MeetingReport
+from bot.quality.daily import DaySummary, summarize_day
+from bot.summary_time import local_day_bounds
+from bot.webex import Upload
+from storage import daily_stats
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+    from bot.webex import UserClient
+
+
+@dataclass
+class Composed:
+    day: date
+    tz: str
+    summary: DaySummary
+    meetings: int  # ended meetings found, with or without quality data
+    unavailable: list[tuple[str, str]] = field(default_factory=list)  # (title, why) markdown
+
+
+@dataclass(frozen=True)
+class Post:
+    markdown: str
+    card: dict | None = None
+    upload: Upload | None = None
+
+
+def fetch_reports(
+    runtime: Runtime, user: UserClient, day: date, tz: str
+) -> tuple[int, list[MeetingReport], list[tuple[str, str]]]:
+    """The person's meetings of that local day and their reports, through the shared cache and
+    lease of bot.meetings (one analytics call per meeting per interval, whoever asks)."""
+    from bot import meetings
+
+    start, end = local_day_bounds(day, ZoneInfo(tz))
+    found = meetings.ended_meetings(user, start, end)
+    reports: list[MeetingReport] = []
+    unavailable: list[tuple[str, str]] = []
+    for meeting in found:
+        try:
+            report, _fetched_at = meetings.load_report(runtime, user, meeting)
+        except meetings.QualityUnavailable as exc:
+            unavailable.append((meeting.get("title") or meeting.get("id", "?"), str(exc)))
+            continue
+        reports.append(report)
+    return len(found), reports, unavailable
+
+
+def compose(runtime: Runtime, person_id: str, user: UserClient, day: date, tz: str) -> Composed:
+    """One person's local day: reports, the 7-day history, and the day stored for later trends."""
+    count, reports, unavailable = fetch_reports(runtime, user, day, tz)
+    summary = summarize_day(day, tz, reports, daily_stats.history(person_id, tz, day))
+    # A day whose data is all gone (expired, refused) must not overwrite what was known.
+    if summary.poor_share is not None or count == 0:
+        daily_stats.save(person_id, day, tz, len(reports), summary.poor_share)
+    return Composed(day, tz, summary, count, unavailable)
+
+
+def render(composed: Composed, note: str = "") -> list[Post]:
+    """The messages for a composed day: a chart then a card, or a single line without data."""
+    from bot.quality.cards import daily_card, daily_empty_markdown
+    from bot.quality.charts import daily_chart
+
+    if composed.meetings == 0:
+        return with_note([Post(daily_empty_markdown(composed.day, composed.tz))], note)
+    missing = _missing_text(composed)
+    if not composed.summary.meetings:
+        head = (
+            f"**{composed.day:%A %d %B %Y}** ({composed.tz}): {composed.meetings} meeting(s), "
+            "but no quality data to summarise."
+        )
+        return with_note([Post("\n\n".join(part for part in (head, missing) if part))], note)
+    head = f"Meeting quality of **{composed.day:%A %d %B %Y}** ({composed.tz})."
+    chart = daily_chart(composed.summary, composed.tz)
+    card, markdown = daily_card(composed.summary, composed.tz)
+    first = "\n\n".join(part for part in (head, missing) if part)
+    upload = Upload(f"daily-{composed.day.isoformat()}.png", chart)
+    return with_note([Post(first, upload=upload), Post(markdown, card=card)], note)
+
+
+def with_note(posts: list[Post], note: str) -> list[Post]:
+    """The same messages with a line added to the first (e.g. that it is late)."""
+    if not note or not posts:
+        return posts
+    first = posts[0]
+    return [Post(f"{first.markdown}\n\n{note}", first.card, first.upload), *posts[1:]]
+
+
+def _missing_text(composed: Composed) -> str:
+    if not composed.unavailable:
+        return ""
+    if len(composed.unavailable) == 1:
+        return composed.unavailable[0][1]
+    names = ", ".join(f"**{title}**" for title, _ in composed.unavailable[:5])
+    more = len(composed.unavailable) - 5
+    tail = f" and {more} more" if more > 0 else ""
+    return (
+        f"{len(composed.unavailable)} meetings have no quality data ({names}{tail}). "
+        f"For example: {composed.unavailable[0][1]}"
+    )
+
+
+class DayCache:
+    """Rendered days per (person, local day, zone), computed once per process while fresh.
+
+    One person often subscribes several spaces; a thousand spaces due at 09:00 would otherwise
+    fetch the same meetings and draw the same chart (about half a CPU-second) a thousand times.
+    Concurrent askers for one key wait for the first one's result (single flight).
+    """
+
+    def __init__(self, ttl: float = 600.0, size: int = 256) -> None:
+        self.ttl, self.size = ttl, size
+        self._items: dict[tuple, tuple[float, tuple[Composed, list[Post]]]] = {}
+        self._locks: dict[tuple, threading.Lock] = {}
+        self._lock = threading.Lock()
+        self.made = 0
+
+    def get(
+        self, key: tuple, make: Callable[[], tuple[Composed, list[Post]]]
+    ) -> tuple[Composed, list[Post]]:
+        if self.ttl <= 0:
+            self.made += 1
+            return make()
+        with self._lock:
+            key_lock = self._locks.setdefault(key, threading.Lock())
+        with key_lock:
+            hit = self._items.get(key)
+            if hit is not None and monotonic() - hit[0] < self.ttl:
+                return hit[1]
+            value = make()  # exceptions are not cached: the next asker tries again
+            self.made += 1
+            with self._lock:
+                self._items[key] = (monotonic(), value)
+                while len(self._items) > self.size:
+                    oldest = next(iter(self._items))
+                    self._items.pop(oldest)
+                    self._locks.pop(oldest, None)
+            return value
