@@ -160,7 +160,7 @@ class Dispatcher:
         if cmd is None:
             guess = registry.closest(word) if word else None
             hint = f"Did you mean `/{guess}`? " if guess else ""
-            what = f"`{word}` is not a command I know." if word else "I did not see a command."
+            what = f"Unknown command `{word}`." if word else "I did not see a command."
             webex.send(**reply, markdown=f"{what} {hint}Type `/help` to see what I can do.")
             return
         if cmd.needs_account and not self.runtime.accounts.is_connected(where["person_id"]):

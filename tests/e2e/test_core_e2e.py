@@ -46,5 +46,5 @@ def test_command_without_slash_that_equals_the_bots_first_name(harness):
     person = harness.admin
     direct = harness.room("direct", person)
     [reply] = harness.ask(person, direct["id"], "quality #1")
-    assert "not a command" not in reply["markdown"]
+    assert "Unknown command" not in reply["markdown"]
     assert "/connect" in reply["markdown"]  # /quality needs an account: the hint, not confusion

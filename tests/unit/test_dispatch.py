@@ -57,7 +57,7 @@ def test_unknown_command_suggests_the_closest(client, webex):
     register_message(webex, "m3", "/meetngs 3")
     deliver(client, message_envelope("m3"))
     [reply] = posted(webex)
-    assert "`meetngs` is not a command" in reply["markdown"]
+    assert "Unknown command `meetngs`" in reply["markdown"]
     assert "`/meetings`" in reply["markdown"] and "/help" in reply["markdown"]
 
 
