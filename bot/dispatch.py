@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import handlers  # noqa: F401  (importing registers every command)
 from bot import accounts
@@ -14,9 +14,13 @@ from bot.context import Context
 from bot.mentions import command_text, mentions_bot, same_person
 from bot.runtime import Runtime
 from bot.webex import RateLimited, Unavailable, WebexError
-from storage import inbox
+from storage import inbox, qualities
 
 log = logging.getLogger(__name__)
+
+PRUNE_EVERY = timedelta(hours=1)
+KEEP_EVENTS = timedelta(days=30)  # far longer than Webex redelivers
+KEEP_CHARTS = timedelta(days=8)  # the data behind them is kept; they can be drawn again
 
 
 class HandlerFailed(Exception):
@@ -30,6 +34,7 @@ class HandlerFailed(Exception):
 class Dispatcher:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        self._pruned_at: datetime | None = None
 
     # Queue entry points -------------------------------------------------------------------
     def process(self, event_id: int) -> None:
@@ -61,9 +66,17 @@ class Dispatcher:
         inbox.finish(event_id, "done" if handled else "ignored")
 
     def sweep(self) -> None:
-        """Re-enqueue what was accepted but never reached a worker (a lost enqueue, a crash)."""
+        """Re-enqueue what was accepted but never reached a worker (a lost enqueue, a crash),
+        and once an hour forget what is no longer needed."""
         for event_id in inbox.unfinished(older_than=timedelta(seconds=30)):
             self.runtime.queue.enqueue_event(event_id)
+        now = self.runtime.now()
+        if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
+            self._pruned_at = now
+            events = inbox.prune(older_than=KEEP_EVENTS)
+            charts = qualities.prune_rendered(older_than=KEEP_CHARTS)
+            if events or charts:
+                log.info("housekeeping: forgot %d old events and %d old charts", events, charts)
 
     def recover(self) -> int:
         """At start: every unfinished event goes back on the queue."""

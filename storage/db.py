@@ -61,7 +61,7 @@ def open_database(url: str) -> Database:
 
 
 def upgrade() -> list[str]:
-    """Create missing tables and add missing columns; returns what changed."""
+    """Create missing tables, columns and indexes; returns what changed."""
     from storage.models import ALL_MODELS
 
     db = database.obj
@@ -80,6 +80,11 @@ def upgrade() -> list[str]:
                 migrator = SchemaMigrator.from_database(db)
                 migrate(*(migrator.add_column(table, f.column_name, f) for f in missing))
                 changes.extend(f"added column {table}.{f.column_name}" for f in missing)
+            before = {i.name for i in db.get_indexes(table)}
+            model._schema.create_indexes(safe=True)  # IF NOT EXISTS: only new ones are made
+            changes.extend(
+                f"added index {name}" for name in {i.name for i in db.get_indexes(table)} - before
+            )
     for change in changes:
         log.info("schema: %s", change)
     return changes

@@ -130,3 +130,15 @@ def counts() -> dict[str, int]:
         InboxEvent.status
     )
     return {row.status: row.n for row in rows}
+
+
+def prune(older_than: timedelta) -> int:
+    """Forget finished events; redeliveries come within hours, so a month is plenty."""
+    return (
+        InboxEvent.delete()
+        .where(
+            (InboxEvent.received_at < utcnow() - older_than)
+            & (InboxEvent.status.in_(("done", "ignored", "failed")))
+        )
+        .execute()
+    )

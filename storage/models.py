@@ -33,7 +33,7 @@ class InboxEvent(BaseModel):
     attempts = IntegerField(default=0)
     lease_until = DateTimeField(null=True)
     error_ref = CharField(null=True)
-    received_at = DateTimeField(default=utcnow)
+    received_at = DateTimeField(default=utcnow, index=True)
     finished_at = DateTimeField(null=True)
 
 

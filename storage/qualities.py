@@ -154,3 +154,10 @@ def store_rendered(
         conflict_target=[RenderedQuality.meeting_id, RenderedQuality.timezone],
         update=values,
     ).execute()
+
+
+def prune_rendered(older_than: timedelta) -> int:
+    """Charts can be drawn again from the cached data, which is kept."""
+    return (
+        RenderedQuality.delete().where(RenderedQuality.fetched_at < utcnow() - older_than).execute()
+    )

@@ -271,3 +271,21 @@ def test_repeated_outages_end_as_failed_not_forever(client, runtime, webex):
         runtime.dispatcher.recover()
     row = InboxEvent.get()
     assert row.status == "failed" and row.error_ref and row.attempts == 3
+
+
+def test_sweep_forgets_old_finished_events_and_charts_hourly(client, runtime, webex):
+    from datetime import UTC, datetime, timedelta
+
+    from storage import qualities
+    from storage.db import utcnow
+    from storage.models import RenderedQuality
+
+    register_message(webex, "m18", "/help")
+    deliver(client, message_envelope("m18"))
+    InboxEvent.update(received_at=utcnow() - timedelta(days=31)).execute()
+    old = datetime.now(UTC) - timedelta(days=9)
+    qualities.store_rendered("m", "UTC", old, b"png", {}, "")
+    qualities.store_rendered("m", "Europe/Paris", datetime.now(UTC), b"png", {}, "")
+    runtime.dispatcher.sweep()
+    assert InboxEvent.select().count() == 0
+    assert [r.timezone for r in RenderedQuality.select()] == ["Europe/Paris"]

@@ -188,3 +188,31 @@ def test_invalid_values_stop_with_one_line(name, value, needle, monkeypatch, tmp
     with pytest.raises(SystemExit) as stop:
         Config.from_env()
     assert needle in str(stop.value.code) and "\n" not in str(stop.value.code)
+
+
+def test_upgrade_adds_missing_columns_and_indexes_to_an_old_database(tmp_path):
+    import sqlite3
+
+    from storage.db import database, open_database, upgrade
+
+    path = tmp_path / "old.db"
+    con = sqlite3.connect(path)
+    con.execute(
+        "CREATE TABLE inboxevent (id INTEGER PRIMARY KEY, key VARCHAR(255) UNIQUE, "
+        "resource VARCHAR(255), event VARCHAR(255), body TEXT, status VARCHAR(255), "
+        "attempts INTEGER, received_at DATETIME)"
+    )
+    con.commit()
+    con.close()
+    open_database(f"sqlite:///{path}")
+    try:
+        con = sqlite3.connect(path)
+        columns = {row[1] for row in con.execute("PRAGMA table_info(inboxevent)")}
+        indexes = {row[1] for row in con.execute("PRAGMA index_list(inboxevent)")}
+        con.close()
+        assert {"lease_until", "error_ref", "finished_at"} <= columns
+        assert any("received_at" in name for name in indexes)
+        assert any("status" in name for name in indexes)
+        assert upgrade() == []  # a second run finds nothing to do
+    finally:
+        database.close()
