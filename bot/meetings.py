@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.commands import UsageError
 from bot.quality.analysis import MeetingReport, analyze_meeting
+from bot.quality.samples import parse_time
 from bot.webex import Forbidden, NotFound, RateLimited, Unauthorized, UserClient, WebexError
 from storage import meeting_lists, qualities
 
@@ -35,15 +36,6 @@ class QualityUnavailable(Exception):
 
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError:
-        return None
 
 
 def ended_meetings(user: UserClient, start: datetime, end: datetime) -> list[dict]:

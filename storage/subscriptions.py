@@ -60,10 +60,6 @@ def all_active() -> list[Subscription]:
     return list(Subscription.select().where(Subscription.paused_reason.is_null()))
 
 
-def for_person(person_id: str) -> list[Subscription]:
-    return list(Subscription.select().where(Subscription.person_id == person_id))
-
-
 def pause(room_id: str, reason: str) -> bool:
     """Pause one space; False when it was gone or already paused (the first reason stays)."""
     return (

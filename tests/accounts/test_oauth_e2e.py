@@ -8,7 +8,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -16,25 +15,7 @@ import requests
 from bot.accounts import NeedsReconnect
 from bot.logs import redact
 from storage import tokens
-from tests.e2e.harness import LINK, Harness, Person, wait_for
-
-
-def authorize_link(h: Harness, person: Person) -> str:
-    room_id = h.room("direct", person)["id"]
-    replies = h.ask(person, room_id, "/connect")
-    text = next(m.get("markdown") or m.get("text") or "" for m in replies)
-    return LINK.search(text).group(0)
-
-
-def consent(link: str, signed_in_as: Person) -> str:
-    """Submit the sandbox's consent page like a browser; returns where Webex redirects."""
-    query = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
-    page = requests.get(link, timeout=10)
-    assert page.status_code == 200 and "Authorize" in page.text
-    resp = requests.post(link.split("?")[0], timeout=10, allow_redirects=False,
-                         data={**query, "personId": signed_in_as.id, "decision": "accept"})
-    assert resp.status_code in (302, 303), resp.text[:300]
-    return resp.headers["Location"]
+from tests.e2e.harness import Harness, Person, wait_for
 
 
 def issued_to(h: Harness, person: Person) -> list[str]:
@@ -76,7 +57,7 @@ def test_full_flow_from_a_group_space(harness, caplog):
 
 def test_reused_state_and_someone_elses_login_are_refused(harness):
     person, other = harness.admin, harness.non_admin()
-    callback = consent(authorize_link(harness, person), signed_in_as=other)
+    callback = Harness.consent(harness.authorize_link(person), signed_in_as=other)
     refused = requests.get(callback, timeout=30)
     assert refused.status_code == 403 and "someone else" in refused.text
     assert tokens.get(person.id) is None and tokens.get(other.id) is None
@@ -88,7 +69,7 @@ def test_reused_state_and_someone_elses_login_are_refused(harness):
 
 def test_refresh_before_expiry_on_401_and_invalid_grant(harness):
     person = harness.admin
-    assert requests.get(consent(authorize_link(harness, person), person), timeout=30).ok
+    assert harness.connect(person).ok
     accounts, world = harness.runtime.accounts, harness.sandbox.world
     first = accounts.tokens_for(person.id).access_token()
 
@@ -115,7 +96,7 @@ def test_refresh_before_expiry_on_401_and_invalid_grant(harness):
 
 def test_racing_threads_spend_the_refresh_token_once(harness):
     person = harness.admin
-    assert requests.get(consent(authorize_link(harness, person), person), timeout=30).ok
+    assert harness.connect(person).ok
     real = datetime.now(UTC)
     harness.runtime.clock = lambda: real + timedelta(days=14)
     start = threading.Barrier(5)

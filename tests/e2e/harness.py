@@ -173,39 +173,40 @@ class Harness:
     def room_type(self, room_id: str) -> str:
         return next((r["type"] for r in self.rooms if r["id"] == room_id), "direct")
 
-    def connect(self, person: Person) -> requests.Response:
-        """Run /connect as the person and complete the sandbox consent page like a browser."""
-        room_id = (
-            self.room("direct", person)["id"]
-            if any(r["type"] == "direct" and person.email in r["memberEmails"] for r in self.rooms)
-            else None
+    def authorize_link(self, person: Person) -> str:
+        """Ask /connect as the person (in their 1:1 space, else in the group) and return the
+        link the bot sends them privately."""
+
+        def link_in(messages: list[dict]) -> str | None:
+            for m in messages:
+                found = LINK.search(m.get("markdown") or m.get("text") or "")
+                if found:
+                    return found.group(0)
+            return None
+
+        if any(r["type"] == "direct" and person.email in r["memberEmails"] for r in self.rooms):
+            return link_in(self.ask(person, self.room("direct", person)["id"], "/connect"))
+        self.ask(person, self.room("group", person)["id"], "/connect")
+        room_id = self.direct_room_of(person)
+        return wait_for(
+            lambda: link_in(self.bot_messages(person, room_id)), what="the authorize link"
         )
-        if room_id is None:
-            group = self.room("group", person)["id"]
-            self.ask(person, group, "/connect", expect=1)
-            room_id = self.direct_room_of(person)
-            replies = wait_for(
-                lambda: [
-                    m
-                    for m in self.bot_messages(person, room_id)
-                    if LINK.search(m.get("markdown") or m.get("text") or "")
-                ],
-                what="the authorize link",
-            )
-        else:
-            replies = self.ask(person, room_id, "/connect")
-        text = next(
-            m.get("markdown") or m.get("text") or ""
-            for m in replies
-            if LINK.search(m.get("markdown") or m.get("text") or "")
-        )
-        link = LINK.search(text).group(0)
+
+    @staticmethod
+    def consent(link: str, signed_in_as: Person) -> str:
+        """Accept the sandbox consent page like a browser; returns where Webex redirects."""
         query = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
-        consent = requests.post(
+        page = requests.get(link, timeout=10)
+        assert page.status_code == 200 and "Authorize" in page.text
+        resp = requests.post(
             link.split("?")[0],
-            data={**query, "personEmail": person.email, "decision": "accept"},
-            allow_redirects=False,
             timeout=10,
+            allow_redirects=False,
+            data={**query, "personId": signed_in_as.id, "decision": "accept"},
         )
-        assert consent.status_code in (302, 303), consent.text[:300]
-        return requests.get(consent.headers["Location"], timeout=30)
+        assert resp.status_code in (302, 303), resp.text[:300]
+        return resp.headers["Location"]
+
+    def connect(self, person: Person) -> requests.Response:
+        """Run /connect as the person and complete the consent page; the bot's callback page."""
+        return requests.get(self.consent(self.authorize_link(person), person), timeout=30)
