@@ -111,7 +111,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     from bot.report import run_report
 
     config = _config()
-    return run_report(config, args.meeting_id, args.token_from, args.out, args.csv)
+    return run_report(config, args.meeting_ref, args.token_from, args.out, args.csv)
+
+
+def cmd_meetings(args: argparse.Namespace) -> int:
+    from bot.report import run_meetings
+
+    if not 1 <= args.days <= 30:
+        raise SystemExit("quality-bot: --days must be from 1 to 30")
+    return run_meetings(_config(), args.token_from, args.days)
 
 
 def cmd_tokens(args: argparse.Namespace) -> int:
@@ -203,11 +211,20 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_demo)
 
     s = sub.add_parser("report", help="the /quality chart and table offline")
-    s.add_argument("meeting_id", metavar="MEETING_ID")
+    s.add_argument(
+        "meeting_ref",
+        metavar="MEETING_ID",
+        help="a meeting id, a meeting number, or #N from `quality-bot meetings`",
+    )
     s.add_argument("--token-from", required=True, metavar="PERSON_EMAIL")
     s.add_argument("--out", required=True, metavar="FILE.png")
     s.add_argument("--csv", default=None, metavar="FILE.csv")
     s.set_defaults(func=cmd_report)
+
+    s = sub.add_parser("meetings", help="a connected person's ended meetings, with their ids")
+    s.add_argument("--token-from", required=True, metavar="PERSON_EMAIL")
+    s.add_argument("--days", type=int, default=7, help="how far back (1-30, default 7)")
+    s.set_defaults(func=cmd_meetings)
 
     s = sub.add_parser("tokens", help="stored OAuth tokens")
     tsub = s.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -22,6 +22,7 @@ class Arg:
     default: Any = None
     required: bool = False
     rest: bool = False  # swallow the remaining words (free text)
+    example: str = ""  # what to type, shown when a required argument is missing
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class Command:
         """Fill arguments by shape: each word goes to the first remaining argument that accepts
         it, so optional ones may be left out or reordered (`/subscribe Europe/Paris 10:00`)."""
         values: dict[str, Any] = {}
+        if not self.args:
+            return values  # "help me": nothing to misread, so extra words are simply ignored
         pending = list(self.args)
         for index, word in enumerate(words):
             if pending and pending[0].rest:
@@ -69,7 +72,8 @@ class Command:
                 raise UsageError(f"{error} Usage: `{self.usage}`")
         for arg in pending:
             if arg.required:
-                raise UsageError(f"`/{self.name}` needs {arg.name}. Usage: `{self.usage}`")
+                what = f": {arg.example}" if arg.example else ""
+                raise UsageError(f"`/{self.name}` needs {arg.name}{what}. Usage: `{self.usage}`")
             values[arg.name] = arg.default
         return values
 

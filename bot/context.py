@@ -25,6 +25,7 @@ class Context:
     room_type: str  # direct|group
     thread_id: str | None  # parentId for replies
     via_card: bool = False
+    mention: str = ""  # in a group space, markup naming the asker (see Dispatcher._mention)
 
     @property
     def config(self):
@@ -41,7 +42,13 @@ class Context:
         card: dict | None = None,
         upload: Upload | None = None,
     ) -> dict:
-        """Answer in the command's space and thread."""
+        """Answer in the command's space and thread; a card press in a group space is answered
+        at the bottom of the space, naming the presser."""
+        if self.via_card and self.mention:
+            if markdown:
+                markdown = f"{self.mention} {markdown}"
+            elif text:
+                markdown, text = f"{self.mention} {text}", None
         return self.runtime.webex.send(
             room_id=self.room_id,
             parent_id=self.thread_id,

@@ -43,7 +43,8 @@ def _wait(check, timeout: float, what: str, procs: list[subprocess.Popen]):
         for proc in procs:
             if proc.poll() is not None:
                 raise SystemExit(
-                    f"quality-bot demo: {what} failed: a process exited ({proc.args[2:4]})"
+                    f"quality-bot demo: {what} failed: a process exited ({proc.args[2:4]}); "
+                    f"its log is in {DEMO}/"
                 )
         result = check()
         if result:
@@ -95,11 +96,20 @@ def run_demo(port: int = 8080, sandbox_port: int = 8900) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    try:
-        procs.append(
-            subprocess.Popen(
-                [py, "-m", "sandbox", "--port", str(sandbox_port), "--state-file", str(state_file)]
+    # Each process logs to its own file, so the terminal keeps the chat URL in view.
+    logs = {name: DEMO / f"{name}.log" for name in ("sandbox", "bot", "worker")}
+
+    def start(name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
+        with logs[name].open("ab") as log:
+            procs.append(
+                subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
             )
+
+    print("quality-bot demo: starting the sandbox, the bot and a worker…", flush=True)
+    try:
+        start(
+            "sandbox",
+            [py, "-m", "sandbox", "--port", str(sandbox_port), "--state-file", str(state_file)],
         )
         _wait(state_file.exists, 30, "the sandbox", procs)
         state = json.loads(state_file.read_text())
@@ -117,22 +127,12 @@ def run_demo(port: int = 8080, sandbox_port: int = 8900) -> int:
         ENV_FILE.write_text("".join(f"{k}={v}\n" for k, v in env_values.items()))
         ENV_FILE.chmod(0o600)
         env = {**os.environ, **env_values}
-        procs.append(
-            subprocess.Popen(
-                [
-                    py,
-                    "-m",
-                    "bot.cli",
-                    "serve",
-                    "--port",
-                    str(port),
-                    "--no-worker",
-                    "--sync-webhooks",
-                ],
-                env=env,
-            )
+        start(
+            "bot",
+            [py, "-m", "bot.cli", "serve", "--port", str(port), "--no-worker", "--sync-webhooks"],
+            env,
         )
-        procs.append(subprocess.Popen([py, "-m", "bot.cli", "worker", "--workers", "2"], env=env))
+        start("worker", [py, "-m", "bot.cli", "worker", "--workers", "2"], env)
         _wait(lambda: _healthy(f"http://127.0.0.1:{port}/healthz"), 60, "the bot", procs)
         admin = next((p for p in state["people"] if p.get("admin")), state["people"][0])
         print(
@@ -140,16 +140,20 @@ def run_demo(port: int = 8080, sandbox_port: int = 8900) -> int:
             f"  quality-bot demo is running.\n\n"
             f"  Chat page:  {state['chat_url']}\n"
             f"  Bot:        http://127.0.0.1:{port}  (health: /healthz)\n"
-            f"  Settings:   {ENV_FILE} (source it to run other quality-bot commands)\n\n"
+            f"  Settings:   {ENV_FILE} (source it to run other quality-bot commands)\n"
+            f"  Logs:       {DEMO}/{{sandbox,bot,worker}}.log\n\n"
             f"  Try it: open the chat page as {admin['displayName']} (an admin), pick the 1:1\n"
             f"  space with Quality Bot, type /connect and accept, then /meetings and press\n"
             f"  'Show quality'. In 'Team Quality', mention the bot first.\n\n"
-            f"  Ctrl-C stops everything.\n",
+            f"  Ctrl-C stops everything.  Chat page: {state['chat_url']}\n",
             flush=True,
         )
         while all(proc.poll() is None for proc in procs):
             time.sleep(0.5)
-        print("quality-bot demo: a process exited; stopping the others", file=sys.stderr)
+        print(
+            f"quality-bot demo: a process exited (see its log in {DEMO}/); stopping the others",
+            file=sys.stderr,
+        )
         stop()
     except SystemExit:
         stop()

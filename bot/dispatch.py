@@ -147,7 +147,9 @@ class Dispatcher:
             person_email="",
             room_id=action["roomId"],
             room_type=card.get("roomType", "group"),
-            thread_id=card.get("parentId") or card["id"],
+            # A press is answered at the bottom of the space, where the presser is looking,
+            # not in the thread of a card that may be far up the history.
+            thread_id=None,
             via_card=True,
         )
         return True
@@ -168,6 +170,8 @@ class Dispatcher:
     # Running a command --------------------------------------------------------------------
     def run(self, word: str, words: list[str], **where) -> None:
         webex = self.runtime.webex
+        where["mention"] = self._mention(where) if where["room_type"] == "group" else ""
+        lead = where["mention"] + " " if where["mention"] else ""
         reply = dict(room_id=where["room_id"], parent_id=where["thread_id"])
         cmd = registry.find(word) if word else None
         if cmd is None:
@@ -179,7 +183,7 @@ class Dispatcher:
         if cmd.needs_account and not self.runtime.accounts.is_connected(where["person_id"]):
             # Before parsing: a person who cannot use the command first learns how to, not
             # how to spell its arguments.
-            webex.send(**reply, markdown=accounts.CONNECT_HINT.format(command=cmd.name))
+            webex.send(**reply, markdown=lead + accounts.CONNECT_HINT.format(command=cmd.name))
             return
         try:
             args = cmd.parse(words)
@@ -190,9 +194,9 @@ class Dispatcher:
         try:
             cmd.func(ctx)
         except accounts.NotConnected:
-            webex.send(**reply, markdown=accounts.CONNECT_HINT.format(command=cmd.name))
+            webex.send(**reply, markdown=lead + accounts.CONNECT_HINT.format(command=cmd.name))
         except accounts.NeedsReconnect:
-            webex.send(**reply, markdown=accounts.RECONNECT_HINT)
+            webex.send(**reply, markdown=lead + accounts.RECONNECT_HINT)
         except UsageError as exc:
             webex.send(**reply, markdown=str(exc))
         except (Unavailable, RateLimited):
@@ -202,6 +206,12 @@ class Dispatcher:
             log.exception("/%s failed (ref %s)", cmd.name, ref)
             self._say_failure(ref, **reply)
             raise HandlerFailed(ref) from None
+
+    def _mention(self, where: dict) -> str:
+        """Who a group-space answer is for: in a busy space "your permission" must name whom."""
+        name = self.runtime.webex.display_name(where["person_id"]) or where["person_email"]
+        name = name.replace("|", " ").replace(">", " ").strip() or "you"
+        return f"<@personId:{where['person_id']}|{name}>"
 
     def _tell_failure(self, body: dict, ref: str) -> None:
         data = body.get("data") or {}

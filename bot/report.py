@@ -1,29 +1,43 @@
-"""`quality-bot report`: the /quality chart and per-participant table, offline, from the stored
-token of a connected person and the shared qualities cache."""
+"""`quality-bot report` and `quality-bot meetings`: the /quality chart and per-participant table,
+and the list of meeting ids to ask it for, offline, from the stored token of a connected person
+and the shared qualities cache."""
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from bot.accounts import NeedsReconnect, NotConnected
+from bot.commands import UsageError
 from bot.config import Config
-from bot.meetings import QualityUnavailable, load_report, person_timezone
+from bot.meetings import (
+    QualityUnavailable,
+    ended_meetings,
+    load_report,
+    person_timezone,
+    resolve_ref,
+)
 from bot.quality.analysis import report_rows
 from bot.quality.charts import quality_chart
-from bot.runtime import build_runtime
-from bot.webex import NotFound, WebexError
-from storage import qualities
+from bot.runtime import Runtime, build_runtime
+from bot.webex import NotFound, UserClient, WebexError
+from storage import meeting_lists, qualities, tokens
+
+LIST_LIMIT = 50
 
 
-def run_report(config: Config, meeting_id: str, email: str, out: str, csv_path: str | None) -> int:
+@contextmanager
+def _as_person(config: Config, email: str) -> Iterator[tuple[Runtime, UserClient, str]]:
+    """The runtime, the person's client and id; every failure becomes one plain line."""
     runtime = build_runtime(config, with_queue=False)
     try:
-        user = runtime.accounts.client_for_email(email)
-        kept = qualities.cached(meeting_id)
-        meeting = kept.meeting if kept and kept.meeting else user.meeting(meeting_id)
-        report, fetched_at = load_report(runtime, user, meeting)
-        tz = person_timezone(user, config.default_timezone)
+        row = tokens.find_by_email(email)
+        if row is None:
+            raise NotConnected(email)
+        yield runtime, runtime.accounts.client_for(row.person_id), row.person_id
     except NotConnected:
         raise SystemExit(
             f"quality-bot: {email} has no stored Webex connection; they must "
@@ -34,11 +48,24 @@ def run_report(config: Config, meeting_id: str, email: str, out: str, csv_path: 
             f"quality-bot: the Webex connection of {email} expired; they must /connect again"
         ) from None
     except NotFound:
-        raise SystemExit(f"quality-bot: meeting {meeting_id} is not visible to {email}") from None
-    except QualityUnavailable as exc:
-        raise SystemExit(f"quality-bot: {exc}".replace("**", "")) from None
+        raise SystemExit(f"quality-bot: that meeting is not visible to {email}") from None
+    except (QualityUnavailable, UsageError) as exc:
+        plain = str(exc).replace("**", "").replace("`/meetings`", "`quality-bot meetings`")
+        raise SystemExit(f"quality-bot: {plain}") from None
     except WebexError as exc:
         raise SystemExit(f"quality-bot: Webex error: {exc}") from None
+
+
+def run_report(config: Config, ref: str, email: str, out: str, csv_path: str | None) -> int:
+    """REF as in /quality: `#N` from the person's last list, a meeting number, or an id."""
+    with _as_person(config, email) as (runtime, user, person_id):
+        kept = qualities.cached(ref.strip())
+        if kept and kept.meeting:
+            meeting = kept.meeting  # known already: no Webex call needed to find it
+        else:
+            meeting = resolve_ref(user, person_id, ref, runtime.now())
+        report, fetched_at = load_report(runtime, user, meeting)
+        tz = person_timezone(user, config.default_timezone)
     Path(out).write_bytes(quality_chart(report, tz))
     print(
         f"{report.title}: {len(report.participants)} participants, verdict {report.verdict}, "
@@ -53,4 +80,23 @@ def run_report(config: Config, meeting_id: str, email: str, out: str, csv_path: 
                 writer.writeheader()
                 writer.writerows(rows)
         print(f"table written to {csv_path} ({len(rows)} rows)")
+    return 0
+
+
+def run_meetings(
+    config: Config, email: str, days: int, echo: Callable[[str], None] = print
+) -> int:
+    """The person's ended meetings, numbered as `/meetings` numbers them: the list is kept as
+    their last one, so `quality-bot report '#2'` means the second line printed here."""
+    with _as_person(config, email) as (runtime, user, person_id):
+        now = runtime.now()
+        found = ended_meetings(user, now - timedelta(days=days), now)[:LIST_LIMIT]
+        meeting_lists.save(person_id, found)
+    if not found:
+        echo(f"{email} has no ended meetings in the last {days} days")
+        return 0
+    for n, m in enumerate(found, 1):
+        start = str(m.get("start") or "")[:16].replace("T", " ")
+        echo(f"#{n:<3} {start} UTC  {m.get('id')}  {m.get('title') or 'Untitled meeting'}")
+    echo(f"\nquality-bot report '#1' --token-from {email} --out chart.png  (or any id above)")
     return 0

@@ -11,7 +11,15 @@ from storage import qualities
 @command(
     "quality",
     help="chart and summary of a meeting's media quality (REF: id, meeting number or #N)",
-    args=(Arg("REF", required=True, rest=True),),
+    args=(
+        Arg(
+            "REF",
+            required=True,
+            rest=True,
+            example="the meeting to show, e.g. `/quality #1` for the first of your `/meetings` "
+            "list, or a meeting number or id",
+        ),
+    ),
     needs_account=True,
     card_inputs=("meetingId",),
 )

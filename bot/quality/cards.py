@@ -21,6 +21,7 @@ MAX_ACTIONS = 5
 MARKDOWN_LIMIT = 7439  # bytes: Webex rejects longer message text
 CARD_LIMIT = 20_000  # bytes of card JSON, well under the message size limit
 QUALITY_KEPT_DAYS = 7
+QUALITY_READY_MINUTES = 10  # Webex has quality data from 10 minutes after a meeting starts
 VERDICT_COLOR = {"poor": "Attention", "fair": "Warning", "good": "Good", "no data": "Default"}
 
 Card = dict[str, Any]
@@ -98,10 +99,14 @@ def meetings_card(meetings: list[dict], *, tz: str, now: datetime, days: int,
                "Meetings appear here once they have ended.")
         return card([text("Your meetings", weight="Bolder", size="Medium"), text(msg)]), msg
     expired_before = now - timedelta(days=QUALITY_KEPT_DAYS)
+    ready_before = now - timedelta(minutes=QUALITY_READY_MINUTES)
     rows = []
+    ready: set[str] = set()
     for n, m in enumerate(meetings, 1):
         start = parse_time(m.get("start"))
         expired = start is not None and start < expired_before
+        if start is not None and expired_before <= start <= ready_before:
+            ready.add(str(m.get("id") or ""))
         label = (f"{' '.join(str(m.get('title') or 'Untitled meeting').split())} · "
                  f"{when(m.get('start'), tz, '%a %d %b, %H:%M')} · "
                  f"{duration(_minutes_between(m.get('start'), m.get('end')))}")
@@ -114,8 +119,9 @@ def meetings_card(meetings: list[dict], *, tz: str, now: datetime, days: int,
                  size="Medium"),
             text(f"Times in {tz}. Pick one to see its quality chart and summary.",
                  isSubtle=True, spacing="None"),
+            # Preselect the newest meeting Webex has data for, so the first press works.
             {"type": "Input.ChoiceSet", "id": "meetingId", "style": "compact",
-             "value": shown[0][1],
+             "value": next((mid for _, mid, _ in shown if mid in ready), shown[0][1]),
              "choices": [{"title": f"#{n} {label}", "value": mid} for n, mid, label in shown]},
         ]
         if len(shown) < len(rows):

@@ -68,7 +68,7 @@ class BotClient:
         self._token = token
         self._me: dict | None = None
         self._me_lock = threading.Lock()
-        self._person_types: dict[str, str] = {}
+        self._people: dict[str, dict] = {}
 
     @cached_property
     def sdk(self) -> WebexAPI:
@@ -97,15 +97,22 @@ class BotClient:
 
     def person_type(self, person_id: str) -> str:
         """person|bot|appuser, cached: people rarely change kind."""
-        if person_id not in self._person_types:
+        return self._cached_person(person_id).get("type", "person")
+
+    def display_name(self, person_id: str) -> str:
+        """For mentions in replies; cached with the kind, "" when Webex would not say."""
+        return str(self._cached_person(person_id).get("displayName") or "")
+
+    def _cached_person(self, person_id: str) -> dict:
+        if person_id not in self._people:
             try:
-                kind = self.person(person_id).get("type", "person")
+                found = self.person(person_id)
             except WebexError as exc:
                 # Unknown kind must not cost the person their answer; bots are caught by email.
-                log.info("could not look up person type (%s); assuming a person", exc.status)
-                return "person"
-            self._person_types[person_id] = kind
-        return self._person_types[person_id]
+                log.info("could not look up a person (%s); assuming a person", exc.status)
+                return {}
+            self._people[person_id] = {k: found.get(k) for k in ("type", "displayName")}
+        return self._people[person_id]
 
     def room(self, room_id: str) -> dict:
         return as_dict(self._call(lambda: self.sdk.rooms.get(room_id)))

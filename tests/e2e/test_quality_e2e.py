@@ -222,3 +222,37 @@ def test_meeting_number_resolves_to_the_latest_ended_instance(connected):
 
     [reply] = h.ask(admin, room, "/quality 999 999 9999")
     assert "No meeting with number `9999999999`" in reply["markdown"]
+
+
+def test_cli_lists_meeting_ids_and_reports_by_list_number(connected, tmp_path, capsys):
+    import os
+    from unittest import mock
+
+    from bot.cli import main
+
+    h = connected
+    env = {
+        "DATABASE_URL": h.config.database_url,
+        "TOKEN_KEY": h.config.token_key,
+        "WEBEX_API_URL": h.config.webex_api_url,
+        "WEBEX_ANALYTICS_URL": h.config.webex_analytics_url,
+        "WEBEX_CLIENT_ID": h.config.webex_client_id,
+        "WEBEX_CLIENT_SECRET": h.config.webex_client_secret,
+    }
+    cutoff = datetime.now(UTC) - timedelta(minutes=10)
+    with mock.patch.dict(os.environ, env):
+        assert main(["meetings", "--token-from", h.admin.email, "--days", "7"]) == 0
+        listed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("#")]
+        assert listed, "the admin has seeded meetings"
+        ready = next(
+            line for line in listed
+            if datetime.fromisoformat(line.split()[1] + "T" + line.split()[2] + ":00+00:00")
+            < cutoff
+        )
+        number, meeting_id = ready.split()[0], ready.split()[4]
+        out = tmp_path / "chart.png"
+        assert main(["report", number, "--token-from", h.admin.email, "--out", str(out)]) == 0
+        assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert analytics_calls(h, meeting_id)  # the number meant the listed meeting
+        with pytest.raises(SystemExit, match="use `#1` … `#"):
+            main(["report", "#99", "--token-from", h.admin.email, "--out", str(out)])

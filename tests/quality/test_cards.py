@@ -140,3 +140,13 @@ def test_cut_markdown():
     cut = cut_markdown(text)
     assert len(cut.encode()) <= MARKDOWN_LIMIT and "more lines not shown" in cut
     assert cut_markdown("short") == "short"
+
+
+def test_meetings_card_preselects_the_newest_meeting_with_data():
+    fresh = {"id": "fresh", "title": "Just ended",
+             "start": (NOW - timedelta(minutes=6)).isoformat(),
+             "end": (NOW - timedelta(minutes=1)).isoformat()}
+    card, _ = meetings_card([fresh, *meetings(2)], tz="UTC", now=NOW, days=7)
+    choice = next(e for e in card["body"] if e["type"] == "Input.ChoiceSet")
+    assert choice["value"] == "inst-0"  # the fresh one has no data yet, but stays listed
+    assert [c["value"] for c in choice["choices"]] == ["fresh", "inst-0", "inst-1"]

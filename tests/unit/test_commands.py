@@ -78,3 +78,13 @@ def test_help_lists_every_visible_command_once():
 def test_duplicate_declaration_is_refused(reg):
     with pytest.raises(ValueError):
         reg.command("quality", help="again")(lambda ctx: None)
+
+
+def test_missing_ref_says_what_to_type():
+    with pytest.raises(UsageError) as err:
+        registry.find("quality").parse([])
+    assert "`/quality #1`" in str(err.value) and "/meetings" in str(err.value)
+
+
+def test_words_after_a_command_without_arguments_are_ignored():
+    assert registry.find("help").parse(["me"]) == {}

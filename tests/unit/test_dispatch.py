@@ -173,7 +173,29 @@ def test_card_action_runs_the_command_as_the_presser(client, webex):
     }
     deliver(client, envelope)
     [reply] = posted(webex)
-    assert reply["parentId"] == "card-1" and "/meetings" in reply["markdown"]
+    # A press is answered at the bottom of the space (§5), not threaded under an old card.
+    assert "parentId" not in reply and "/meetings" in reply["markdown"]
+
+
+def test_card_press_in_a_group_mentions_the_presser_at_the_bottom(client, webex):
+    webex.get(
+        f"{API}/attachment/actions/act-9",
+        json={"id": "act-9", "type": "submit", "messageId": "card-9", "personId": "person-1",
+              "roomId": "room-g", "inputs": {"command": "help"}},
+    )
+    webex.get(
+        f"{API}/messages/card-9",
+        json={"id": "card-9", "roomId": "room-g", "roomType": "group", "personId": BOT_ID,
+              "parentId": "old-thread"},
+    )
+    webex.replace(responses.GET, f"{API}/people/person-1",
+                  json={"id": "person-1", "type": "person", "displayName": "Maya Patel"})
+    deliver(client, {"resource": "attachmentActions", "event": "created",
+                     "data": {"id": "act-9", "messageId": "card-9", "roomId": "room-g",
+                              "personId": "person-1", "type": "submit"}})
+    [reply] = posted(webex)
+    assert "parentId" not in reply
+    assert reply["markdown"].startswith("<@personId:person-1|Maya Patel> ")
 
 
 def test_card_action_on_someone_elses_message_is_ignored(client, webex):
