@@ -9,9 +9,10 @@ from typing import Any
 
 import numpy as np
 
+from .causes import assign_causes
 from .mos import estimate_mos
 from .participants import ParticipantReport, StreamReport, build_participant
-from .samples import CHANNELS, NO_DATA, POOR, Session, item_sessions, parse_time
+from .samples import CHANNELS, CLASS_RANK, NO_DATA, POOR, Session, item_sessions, parse_time
 from .thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 __all__ = [
@@ -23,7 +24,7 @@ __all__ = [
     "report_rows",
 ]
 
-VERDICT_RANK = {"no data": 0, "good": 1, "fair": 2, "poor": 3}
+VERDICT_RANK = CLASS_RANK  # "no data" < "good" < "fair" < "poor"
 BREAKDOWN_FIELDS = {
     "networkType": "network",
     "clientType": "client",
@@ -71,9 +72,17 @@ class MeetingReport:
 
 
 def _group_items(items: list[dict]) -> list[tuple[str, list[dict]]]:
-    """Merge rejoins: one group per person, by email or participantId, whichever links first."""
-    groups: list[tuple[str, list[dict]]] = []
-    index: dict[str, int] = {}
+    """One group per person: items sharing an email or a participantId (rejoins, a second
+    device) are merged, transitively, so an item linking two groups joins them."""
+    parent: dict[str, str] = {}
+
+    def root(k: str) -> str:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    keyed: list[tuple[str, dict]] = []
     for n, item in enumerate(items):
         if not isinstance(item, dict):
             continue
@@ -83,14 +92,17 @@ def _group_items(items: list[dict]) -> list[tuple[str, list[dict]]]:
         if not keys:
             fallback = item.get("participantSessionId") or item.get("webexUserName") or n
             keys = [f"other:{fallback}"]
-        found = next((index[k] for k in keys if k in index), None)
-        if found is None:
-            found = len(groups)
-            groups.append((keys[0].split(":", 1)[1], []))
-        groups[found][1].append(item)
         for k in keys:
-            index.setdefault(k, found)
-    return groups
+            parent.setdefault(k, k)
+        a, b = root(keys[0]), root(keys[-1])
+        if a != b:
+            parent[b] = a
+        keyed.append((keys[0], item))
+    groups: dict[str, tuple[str, list[dict]]] = {}
+    for key, item in keyed:
+        # Named by the first key seen in the group: stable in item order.
+        groups.setdefault(root(key), (key.split(":", 1)[1], []))[1].append(item)
+    return list(groups.values())
 
 
 def _sort_key(p: ParticipantReport) -> tuple:
@@ -129,6 +141,7 @@ def analyze_meeting(
         )
         participants.append(report)
         minute_arrays[key] = mins
+    participants = assign_causes(participants, thresholds)
     participants.sort(key=_sort_key)
 
     start = m_start or (datetime.fromtimestamp(origin, UTC) if edges else None)
@@ -253,7 +266,10 @@ def report_rows(report: MeetingReport) -> list[dict[str, Any]]:
             "name": p.name,
             "email": p.email,
             "verdict": p.verdict,
-            "poor_due_to": "; ".join(p.poor_due_to or p.fair_due_to),
+            "cause": p.cause,
+            "tip": p.tip,
+            "poor_due_to": "; ".join(p.poor_due_to),
+            "fair_due_to": "; ".join(p.fair_due_to),
             "poor_minutes_pct": round(100 * p.poor_share, 1),
             "poor_minutes": p.poor_minutes,
             "minutes_with_data": p.data_minutes,
@@ -266,7 +282,8 @@ def report_rows(report: MeetingReport) -> list[dict[str, Any]]:
             "client": p.client,
             "os": p.os,
             "region": p.region,
-            "transport": "/".join(sorted({t for s in p.streams.values() for t in s.transports})),
+            "notes": "; ".join(p.notes),
+            "transport": p.transport,
             "audio_only": p.audio_only,
             "joined_late_min": round(p.joined_late_minutes, 1),
             "left_early_min": round(p.left_early_minutes, 1),

@@ -11,7 +11,9 @@ import numpy as np
 
 from .samples import (
     ABSENT,
+    CHANNELS,
     CLASS_NAMES,
+    CLASS_RANK,
     FAIR,
     NO_DATA,
     POOR,
@@ -116,16 +118,52 @@ def judge_stream(sessions: list[Session], th: Thresholds) -> StreamReport:
 
 
 def minute_classes(session: Session, origin: float, n_minutes: int) -> np.ndarray:
-    """Worst class per meeting minute for one session; ABSENT outside the session."""
+    """Worst class per meeting minute for one session; ABSENT outside the session.
+
+    A session's last partial minute without a sample of its own is not "no data": Webex ends a
+    session a few seconds after its last sample, which would otherwise paint a false grey tail.
+    """
     out = np.full(n_minutes, ABSENT, dtype=np.int8)
     first = max(0, math.floor((session.start - origin) / 60))
     last = min(n_minutes, math.ceil((session.end - origin) / 60))
+    if len(session.times):
+        covered = session.times[-1] + session.interval
+        if session.end - covered < 60:  # the tail after the last sample is under a minute
+            last = min(last, math.floor((session.times[-1] - origin) / 60) + 1)
     out[first:last] = NO_DATA
     if len(session.times):
         idx = np.floor((session.times - origin) / 60).astype(int)
         ok = (idx >= 0) & (idx < n_minutes)
         np.maximum.at(out, idx[ok], session.classes[ok])
     return out
+
+
+def cpu_minutes(items: list[dict], origin: float, n_minutes: int) -> np.ndarray:
+    """Per meeting minute, the highest processMaxCPU or systemMaxCPU reported (NaN: none)."""
+    out = np.full(n_minutes, np.nan)
+    for item in items:
+        for res in item.get("resources") or []:
+            if not isinstance(res, dict) or (start := parse_time(res.get("startTime"))) is None:
+                continue
+            interval = _number(res.get("samplingInterval")) or 60.0
+            for key in ("processMaxCPU", "systemMaxCPU"):
+                raw = res.get(key)
+                if not isinstance(raw, list) or not raw:
+                    continue
+                vals = np.array([_number(v) if _number(v) >= 0 else np.nan for v in raw])
+                idx = np.floor((start.timestamp() + np.arange(len(vals)) * interval - origin)
+                               / 60).astype(int)
+                ok = (idx >= 0) & (idx < n_minutes) & ~np.isnan(vals)
+                np.fmax.at(out, idx[ok], vals[ok])
+    return out
+
+
+def _number(value: Any) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return -1.0
+    return v if math.isfinite(v) else -1.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -158,6 +196,15 @@ class ParticipantReport:
     left_early_minutes: float
     coverage: float  # share of metric samples present
     info: dict[str, Any] = field(default_factory=dict)  # raw metadata (clientVersion, ...)
+    # CONTRACT §11 and the shared interface other modules read (set by causes.assign_causes).
+    cause: str = ""  # "from NAME", TCP, CPU, upload, Wi-Fi, mobile data, "loss (audio in)"
+    tip: str = ""  # one plain-words sentence; "" when there is no cause
+    notes: tuple[str, ...] = ()  # extra hints: old client, slow join, far server region
+    transport: str = ""  # "TCP" when any media ran over TCP, else "UDP", "" when unknown
+    active_minutes: float = 0.0  # minutes with data
+    poor_minutes_by_channel: dict[str, float] = field(default_factory=dict)  # audio/video/share
+    stream_minutes: dict[str, np.ndarray] = field(default_factory=dict)  # "audio in" -> classes
+    cpu_max: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per minute, NaN = none
 
     @property
     def joined_late(self) -> bool:
@@ -238,8 +285,18 @@ def build_participant(
     for _, mins in per_session:
         np.maximum(timeline, mins, out=timeline)
 
-    rank = {"no data": 0, "good": 1, "fair": 2, "poor": 3}
-    verdict = max((st.verdict for st in streams.values()), key=rank.__getitem__, default="no data")
+    verdict = max((st.verdict for st in streams.values()), key=CLASS_RANK.__getitem__,
+                  default="no data")
+    stream_minutes: dict[str, np.ndarray] = {}
+    for s, mins in per_session:
+        name = f"{s.channel} {s.direction}"
+        stream_minutes[name] = (np.maximum(stream_minutes[name], mins) if name in stream_minutes
+                                else mins)
+    by_channel = {c: float(np.count_nonzero(np.maximum.reduce(
+        [m for n, m in stream_minutes.items() if n.startswith(c + " ")]) == POOR))
+        if any(n.startswith(c + " ") for n in stream_minutes) else 0.0 for c in CHANNELS}
+    transports = {s.transport.upper() for s in sessions}
+    transport = "TCP" if "TCP" in transports else "UDP" if "UDP" in transports else ""
 
     def labels(attr: str) -> list[str]:
         found = [
@@ -301,5 +358,10 @@ def build_participant(
         left_early_minutes=max(0.0, early),
         coverage=present / total if total else 0.0,
         info={k: v for k, v in first.items() if not isinstance(v, list | dict)},
+        transport=transport,
+        active_minutes=float(data_minutes),
+        poor_minutes_by_channel=by_channel,
+        stream_minutes=stream_minutes,
+        cpu_max=cpu_minutes(items, origin, n_minutes),
     )
     return report, per_session

@@ -25,6 +25,14 @@ class Thresholds:
     # A stream is poor (or fair) only when more than this share of its samples is; a single
     # bad sample in a long stream must never flag it.
     stream_share: float = 0.05
+    # Causes (CONTRACT §11). A receiver's bad minutes are blamed on a sender when at least this
+    # share of them coincide with the sender's bad outgoing minutes, and another receiver agrees.
+    sender_overlap: float = 0.5
+    cpu_high_pct: float = 90.0  # processMaxCPU or systemMaxCPU at or above this is "overloaded"
+    cpu_minutes_share: float = 0.2  # ... in at least this share of the participant's bad minutes
+    # Extra notes beside the cause.
+    long_join_s: float = 20.0  # joinMeetingTime above this is a slow join
+    versions_behind: int = 3  # minor releases behind the meeting's most common client version
     # Webex does not say whether latency is one way or round trip; we read it as reported.
     latency_note: str = "latency as reported by Webex (assumed round trip)"
 
@@ -40,6 +48,15 @@ class Thresholds:
             f"A stream is poor when > {self.stream_share:.0%} of its samples are. "
             f"{self.latency_note[0].upper()}{self.latency_note[1:]}."
         )
+
+    def short(self) -> str:
+        """The poor limits only, for chart footers read at chat size."""
+        return (f"Poor: latency > {self.latency_poor_ms:g} ms · jitter > {self.jitter_poor_ms:g} ms"
+                f" · loss > {self.loss_poor_pct:g} % · video < {self.fps_poor:g} fps · "
+                f"est. audio MOS < {self.mos_poor:g}. Fair from {self.latency_fair_ms:g} ms · "
+                f"{self.jitter_fair_ms:g} ms · {self.loss_fair_pct:g} % · {self.fps_good:g} fps · "
+                f"MOS {self.mos_good:g}. A stream is poor when > {self.stream_share:.0%} of its "
+                f"samples are. {self.latency_note[0].upper()}{self.latency_note[1:]}.")
 
 
 DEFAULT_THRESHOLDS = Thresholds()

@@ -72,6 +72,10 @@ def item(
     video_in: dict | None = None,
     video_out: dict | None = None,
     participant_id: str | None = None,
+    session_id: str | None = None,
+    version: str = "44.5",
+    join_s: float | None = None,
+    cpu: Metric | None = None,
     **metrics: Any,
 ) -> dict[str, Any]:
     """One participant item; `metrics` go to every audio/video session unless a ready session
@@ -82,13 +86,14 @@ def item(
     return {
         "meetingInstanceId": "m1_I_1",
         "participantId": participant_id or f"pid-{email or name}",
-        "participantSessionId": f"ps-{name}-{iso(start)}",
+        "participantSessionId": session_id or f"ps-{name}-{iso(start)}",
         "webexUserName": name,
         "webexUserEmail": email,
         "joinTime": iso(start),
         "leaveTime": iso(start + timedelta(minutes=minutes)),
         "clientType": client,
-        "clientVersion": "44.5",
+        "clientVersion": version,
+        **({"joinMeetingTime": f"{join_s:.1f}"} if join_s is not None else {}),
         "osType": os,
         "networkType": network,
         "serverRegion": region,
@@ -99,8 +104,17 @@ def item(
         "videoOut": [video_out or media(**vid)] if video else [],
         "shareIn": [],
         "shareOut": [],
-        "resources": [],
+        "resources": [resources(start, minutes, cpu)] if cpu is not None else [],
     }
+
+
+def resources(start: datetime, minutes: float, cpu: Metric) -> dict[str, Any]:
+    """CPU telemetry: `cpu` is the system's max CPU %, the app's own max is half of it."""
+    n = int(minutes)
+    system = _series(cpu, n)
+    return {"samplingInterval": 60, "startTime": iso(start),
+            "endTime": iso(start + timedelta(minutes=n)),
+            "systemMaxCPU": system, "processMaxCPU": [v / 2 for v in system]}
 
 
 def meeting(minutes: float = 30, title: str = "Weekly sync", start: datetime = T0) -> dict:
