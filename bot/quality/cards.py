@@ -15,6 +15,7 @@ from .analysis import MeetingReport, ParticipantReport
 from .daily import DaySummary
 from .participants import compact_reasons
 from .samples import parse_time, zone
+from .words import breakdown_text, cause_text, network_kind, pct
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 MAX_ACTIONS = 5
@@ -82,12 +83,6 @@ def _minutes_between(start: Any, end: Any) -> float | None:
     return (e - s).total_seconds() / 60 if s and e else None
 
 
-def pct(share: float | None) -> str:
-    if share is None:
-        return "n/a"
-    return f"{share:.0%}" if share >= 0.01 or share == 0 else "<1%"
-
-
 # ---------------------------------------------------------------- /meetings
 
 
@@ -147,35 +142,26 @@ def _reason(p: ParticipantReport) -> str:
     return f"{p.verdict} due to {compact_reasons(due)}" if due else p.verdict
 
 
-def _worst_line(p: ParticipantReport) -> str:
-    extra = [x for x in (p.network, str(p.info.get("clientType") or "")) if x]
+def _worst_head(p: ParticipantReport) -> str:
+    """The answer first: who, why, how bad."""
+    return f"{p.name} — {cause_text(p)} — {p.verdict}, {pct(p.poor_share)} of minutes poor"
+
+
+def _worst_detail(p: ParticipantReport) -> str:
+    extra = [_reason(p), network_kind(p)]
+    if client := str(p.info.get("clientType") or ""):
+        extra.append(client)
     if p.audio_only:
         extra.append("audio only")
     if p.joined_late:
         extra.append(f"joined {p.joined_late_minutes:.0f} min late")
-    return (f"{p.name}: {_reason(p)}, {pct(p.poor_share)} of minutes poor"
-            + (f" ({' · '.join(extra)})" if extra else ""))
-
-
-BREAKDOWN_NAMES = {"networkType": "network", "clientType": "client", "osType": "OS",
-                   "serverRegion": "region", "transportType": "transport"}
+    extra += list(p.notes)
+    return " · ".join(x for x in extra if x)
 
 
 def breakdown_line(report: MeetingReport) -> str | None:
-    """The attribute whose values differ most in poor minutes, when the gap means something
-    (at least 5 points and twice as bad); None when nothing stands out."""
-    best: tuple[float, str] | None = None
-    for key, values in report.breakdowns.items():
-        if len(values) < 2:
-            continue
-        ranked = sorted(values.items(), key=lambda kv: -kv[1])
-        (hi_name, hi), (lo_name, lo) = ranked[0], ranked[-1]
-        if hi - lo >= 0.05 and hi >= 2 * lo:
-            line = (f"Poor minutes by {BREAKDOWN_NAMES.get(key, key)}: {hi_name} {pct(hi)} "
-                    f"vs {lo_name} {pct(lo)}")
-            if best is None or hi - lo > best[0]:
-                best = (hi - lo, line)
-    return best[1] if best else None
+    """Every network type with its share of the poor minutes (None when nobody was poor)."""
+    return breakdown_text(report.participants)
 
 
 def _channel_line(report: MeetingReport) -> str:
@@ -211,10 +197,13 @@ def quality_card(report: MeetingReport, *, fetched_at: datetime | None,
         facts(pairs),
     ]
     if worst:
-        body.append({"type": "Container", "items": [
-            text("Worst participants", weight="Bolder"),
-            *[text(f"{k}. {_worst_line(p)}", spacing="Small") for k, p in enumerate(worst, 1)],
-        ]})
+        rows: list[dict] = [text("Worst participants: cause and what to do", weight="Bolder")]
+        for k, p in enumerate(worst, 1):
+            rows.append(text(f"{k}. {_worst_head(p)}", spacing="Small", weight="Bolder"))
+            if p.tip:
+                rows.append(text(p.tip, spacing="None"))
+            rows.append(text(_worst_detail(p), spacing="None", isSubtle=True, size="Small"))
+        body.append({"type": "Container", "items": rows})
     explain = breakdown_line(report)
     if explain:
         body.append(text(explain))
@@ -232,7 +221,10 @@ def quality_card(report: MeetingReport, *, fetched_at: datetime | None,
     md += [f"- {k}: {md_escape(v)}" for k, v in pairs]
     if worst:
         md.append("Worst participants:")
-        md += [f"{k}. {md_escape(_worst_line(p))}" for k, p in enumerate(worst, 1)]
+        for k, p in enumerate(worst, 1):
+            md.append(f"{k}. **{md_escape(_worst_head(p))}**"
+                      + (f" — {md_escape(p.tip)}" if p.tip else "")
+                      + f" _({md_escape(_worst_detail(p))})_")
     if explain:
         md.append(md_escape(explain))
     if stamp:
@@ -266,7 +258,8 @@ def daily_card(summary: DaySummary, tz: str) -> tuple[Card, str]:
     ]
     people = [
         f"{w.name} in {w.meeting_title}: {w.verdict}, {pct(w.poor_share)} of minutes poor"
-        + (f", due to {compact_reasons(w.poor_due_to)}" if w.poor_due_to else "")
+        + (f", cause: {w.cause}" if w.cause else "")
+        + (f" ({compact_reasons(w.poor_due_to)})" if w.poor_due_to else "")
         for w in summary.worst_participants
     ]
     body: list[dict] = [text(title, weight="Bolder", size="Medium"),

@@ -68,9 +68,14 @@ def _sender_blame(people: list[ParticipantReport], th: Thresholds) -> dict[str, 
         sent = tx.stream_minutes.get(f"{channel} out")
         if got is None or sent is None or rx.streams[f"{channel} in"].verdict != rx.verdict:
             return 0.0
-        bad_in = got >= _level(rx)
+        level = _level(rx)
+        bad_in = got >= level
         n = int(np.count_nonzero(bad_in))
-        return np.count_nonzero(bad_in & (sent >= _level(rx))) / n if n else 0.0
+        # Minutes in which the receiver's own upload was bad too point at the receiver's own
+        # link, not at the sender: they never count for the sender.
+        own = rx.stream_minutes.get(f"{channel} out")
+        own_ok = own < level if own is not None else np.ones(len(got), bool)
+        return np.count_nonzero(bad_in & own_ok & (sent >= level)) / n if n else 0.0
 
     senders = [p for p in people if any(
         (st := p.streams.get(f"{c} out")) is not None and st.verdict in ("fair", "poor")

@@ -35,6 +35,7 @@ class WorstParticipant:
     poor_share: float
     poor_due_to: list[str]  # fair_due_to when the verdict is only fair
     label: str  # name · network · client
+    cause: str = ""  # CONTRACT §11 cause word
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ def summarize_day(
             poor_share=p.poor_share,
             poor_due_to=list(p.poor_due_to or p.fair_due_to),
             label=p.label,
+            cause=p.cause,
         )
         for r, p in candidates[:5]
     ]

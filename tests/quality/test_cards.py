@@ -16,7 +16,7 @@ from bot.quality.cards import (
 )
 from bot.quality.daily import summarize_day
 
-from .factory import T0, crowd, item, meeting
+from .factory import T0, crowd, item, media, meeting
 
 ALLOWED = {"TextBlock", "FactSet", "ColumnSet", "Column", "Image", "Container",
            "Action.Submit", "Action.OpenUrl", "Input.Text", "Input.Time", "Input.ChoiceSet"}
@@ -97,13 +97,52 @@ def test_quality_card():
     fetched = T0 + timedelta(minutes=40)
     card, md = quality_card(report, fetched_at=fetched, tz="Europe/Berlin")
     check_card(card, md)
-    blob = json.dumps(card)
+    blob = json.dumps(card, ensure_ascii=False)
     assert "estimated, audio only" in blob
-    assert "Cell User: poor due to loss (audio in/out, video in/out)" in blob
+    assert "Cell User — mobile data — poor, 100% of minutes poor" in blob
+    assert "The mobile signal was weak" in blob  # the tip
+    assert "poor due to loss (audio in/out, video in/out)" in blob  # the detail below
     assert "Data fetched Mon 06 May 2024, 11:40 (Europe/Berlin)" in blob
-    assert breakdown_line(report) == "Poor minutes by network: cellular 100% vs ethernet 0%"
+    assert breakdown_line(report) == ("Poor minutes by network: mobile data 100% (1 person) · "
+                                      "ethernet 0% (3 people)")
     assert card["actions"][0]["data"] == {"command": "quality", "meetingId": "m1_I_1"}
     assert "Cell User" in md and "11:40" in md and "4 (1 poor, 0 fair)" in md
+    assert "mobile data" in md and "The mobile signal was weak" in md
+
+
+def test_quality_card_names_tcp_phones_and_every_network():
+    people = [
+        item("Tia", minutes=20, network="ethernet", transport="TCP", latency=450),
+        item("Wes", minutes=20, network="wifi", loss=lambda i: 8 if i < 10 else 0),
+        item("Pat", minutes=20, network="unknown", client="Phone", video=False,
+             loss=lambda i: 8 if i < 5 else 0),
+        item("Eve", minutes=20, network="ethernet"),
+    ]
+    report = analyze_meeting(people, meeting(20))
+    card, md = quality_card(report, fetched_at=None, tz="UTC")
+    check_card(card, md)
+    blob = json.dumps(card, ensure_ascii=False)
+    assert "Tia — TCP — poor" in blob and "firewall" in blob
+    line = breakdown_line(report)
+    # Each network with its share of the 20 + 10 + 5 poor minutes; the phone named a phone.
+    assert line == ("Poor minutes by network: ethernet 57% (2 people) · Wi-Fi 29% (1 person) · "
+                    "phone 14% (1 person)")
+    assert "unknown" not in line and line in blob and line.replace("·", "·") in md
+    for name in ("Tia", "Wes", "Pat"):
+        assert name in md
+
+
+def test_tcp_shown_beside_another_cause():
+    ana = item("Ana", minutes=30, network="ethernet", video=False, transport="TCP",
+               audio_out=media(minutes=30, loss=lambda i: 12 if 10 <= i < 20 else 0,
+                               transport="TCP"))
+    rx = [item(n, minutes=30, network="ethernet", video=False,
+               audio_in=media(minutes=30, loss=lambda i: 9 if 10 <= i < 20 else 0))
+          for n in ("Bo", "Cy")]
+    card, md = quality_card(analyze_meeting([ana, *rx], meeting(30)), fetched_at=None, tz="UTC")
+    blob = json.dumps(card, ensure_ascii=False)
+    assert "Ana — upload (over TCP) — poor" in blob
+    assert "Bo — from Ana — poor" in blob and "from Ana" in md
 
 
 def test_quality_card_big_meeting_and_no_data():

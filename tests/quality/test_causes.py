@@ -183,3 +183,12 @@ def test_no_false_no_data_tail():
     it = item("A", minutes=10, video=False, audio_in=raw, audio_out=raw)
     p = analyze_meeting([it], meeting(15)).participants[0]
     assert p.minutes.count("no data") >= 3
+
+
+def test_a_receiver_bad_both_ways_is_not_blamed_on_a_sender():
+    ana = item("Ana", minutes=30, network="ethernet", video=False,
+               audio_out=media(minutes=30, loss=spell(10, 20, 12)))
+    both = [item(n, minutes=30, network="wifi", video=False, loss=spell(10, 20, 9))
+            for n in ("Bo", "Cy")]
+    people = by_name(analyze_meeting([ana, *both], meeting(30)))
+    assert people["Bo"].cause == "Wi-Fi" and people["Cy"].cause == "Wi-Fi"

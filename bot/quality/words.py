@@ -1,0 +1,63 @@
+"""Plain words shared by cards and charts, so both say the same thing the same way."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from .participants import ParticipantReport
+from .samples import POOR
+
+NETWORK_WORDS = {"wifi": "Wi-Fi", "cellular": "mobile data", "ethernet": "ethernet",
+                 "unknown": "unknown network"}
+PHONE = re.compile(r"phone|pstn|dial|telephon", re.IGNORECASE)
+
+
+def pct(share: float | None) -> str:
+    """"34%", "<1%" for a sliver, "0%" for none, "n/a" without data; the same everywhere."""
+    if share is None:
+        return "n/a"
+    return f"{share:.0%}" if share >= 0.01 or share == 0 else "<1%"
+
+
+def network_kind(p: ParticipantReport) -> str:
+    """The participant's network in plain words; dial-in phones are "phone", not "unknown"."""
+    kinds = [k.strip().lower() for k in p.network.split("/") if k.strip()]
+    known = [k for k in kinds if k != "unknown"]
+    if not known and PHONE.search(p.client or str(p.info.get("clientType") or "")):
+        return "phone"
+    kind = known[0] if known else "unknown"
+    return NETWORK_WORDS.get(kind, kind)
+
+
+def network_breakdown(people: list[ParticipantReport]) -> list[tuple[str, float, int]]:
+    """(network, share of the meeting's poor participant-minutes, people), biggest share first;
+    every network present is listed, so nothing is hidden between two extremes."""
+    poor: dict[str, int] = {}
+    count: dict[str, int] = {}
+    for p in people:
+        kind = network_kind(p)
+        poor[kind] = poor.get(kind, 0) + int(np.count_nonzero(p.minute_classes == POOR))
+        count[kind] = count.get(kind, 0) + 1
+    total = sum(poor.values())
+    if not total:
+        return []
+    return sorted(((k, poor[k] / total, count[k]) for k in poor), key=lambda x: (-x[1], x[0]))
+
+
+def breakdown_text(people: list[ParticipantReport]) -> str | None:
+    rows = network_breakdown(people)
+    if not rows:
+        return None
+    parts = [f"{kind} {pct(share)} ({n} {'person' if n == 1 else 'people'})"
+             for kind, share, n in rows]
+    return "Poor minutes by network: " + " · ".join(parts)
+
+
+def cause_text(p: ParticipantReport) -> str:
+    """"mobile data", "from Ana (over TCP)": the cause, and TCP whenever the media used it."""
+    cause = p.cause or p.verdict
+    if p.transport == "TCP" and "TCP" not in cause:
+        cause += " (over TCP)"
+    return cause
