@@ -21,6 +21,7 @@ from matplotlib.transforms import IdentityTransform
 from PIL import Image
 
 from .pathtext import TextLayer, fit, text_width
+from .samples import zone
 from .thresholds import Thresholds
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
@@ -42,11 +43,19 @@ LINE_STYLES = [
     ("#56B4E9", (0, (6, 2, 1.5, 2))),
     ("#7F4F00", (0, (3, 1))),
 ]
+# Behind lines: the three classes must differ at a glance, so the alphas climb steeply, and a
+# threshold line marks where each starts.
+BAND_ALPHA = {"good": 0.10, "fair": 0.26, "poor": 0.42}
 TEXT = "#222222"
-MUTED = "#666666"
+MUTED = "#5A5A5A"
 GRID = "#E3E3E3"
-DPI = 100
-WIDTH_IN = 14.0  # 1400 px
+# Webex shows an image about 500-600 px wide in the conversation. Charts are laid out for a
+# 6-inch page, where 9 pt text is 1/48 of the width (about 11 px at chat size), and rendered at
+# 200 dpi so the opened image stays sharp.
+DPI = 200
+WIDTH_IN = 6.0  # 1200 px
+
+TITLE_PT, HEAD_PT, BODY_PT, TICK_PT, FOOT_PT = 13.0, 10.5, 9.0, 8.0, 6.5
 
 # Only what our few native artists read; no font lookups happen for text (pathtext).
 RC = {"font.family": "DejaVu Sans", "hatch.linewidth": 0.6, "path.simplify": True,
@@ -71,7 +80,19 @@ def to_num(epoch_seconds: np.ndarray) -> np.ndarray:
     return np.asarray(epoch_seconds, float) / 86400.0 + _EPOCH
 
 
-def time_ticks(start: float, end: float, tz: tzinfo, most: int = 9) -> list[tuple[float, str]]:
+def nice_step(top: float, most: int = 5) -> float:
+    """A 1-2-2.5-5 step giving at most `most` intervals from 0 to top."""
+    raw = max(top, 1e-9) / most
+    mag = 10 ** np.floor(np.log10(raw))
+    return float(next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw))
+
+
+def value_ticks(top: float, most: int = 4, suffix: str = "") -> list[tuple[float, str]]:
+    step = nice_step(top, most)
+    return [(float(v), f"{v:g}{suffix}") for v in np.arange(0, top * 0.999, step)]
+
+
+def time_ticks(start: float, end: float, tz: tzinfo, most: int = 6) -> list[tuple[float, str]]:
     """(epoch seconds, "HH:MM") at round local times between start and end."""
     span = max(end - start, 60.0) / 60
     step = next((s for s in (5, 10, 15, 30, 60, 120, 240, 480) if span / s <= most), 720)
@@ -84,6 +105,19 @@ def time_ticks(start: float, end: float, tz: tzinfo, most: int = 9) -> list[tupl
             out.append((t.timestamp(), f"{t:%H:%M}"))
         t = (t.astimezone(UTC) + timedelta(minutes=step)).astimezone(tz)
     return out
+
+
+def wrap(text: str, size: float, max_in: float) -> list[str]:
+    """Greedy word wrap to lines at most max_in inches wide."""
+    lines, line = [], ""
+    for word in text.split():
+        trial = f"{line} {word}".strip()
+        if line and text_width(trial, size, "normal", DPI) / DPI > max_in:
+            lines.append(line)
+            line = word
+        else:
+            line = trial
+    return [*lines, line] if line else lines
 
 
 class Chart:
@@ -117,15 +151,7 @@ class Chart:
         return fit(text, size, max_in * DPI, weight, DPI)
 
     def wrap(self, text: str, size: float, max_in: float) -> list[str]:
-        lines, line = [], ""
-        for word in text.split():
-            trial = f"{line} {word}".strip()
-            if line and self.width(trial, size) > max_in:
-                lines.append(line)
-                line = word
-            else:
-                line = trial
-        return [*lines, line] if line else lines
+        return wrap(text, size, max_in)
 
     def swatch(self, x: float, y: float, cls: str, w: float = 0.26, h: float = 0.14) -> None:
         self.fig.add_artist(Rectangle(
@@ -139,19 +165,25 @@ class Chart:
         self.fig.add_artist(Line2D([x * DPI, (x + w) * DPI], [yy, yy], color=color, ls=dash,
                                    lw=2, transform=IdentityTransform()))
 
-    def class_legend(self, x: float, y: float, classes: list[str]) -> float:
+    def class_legend(self, x: float, y: float, classes: list[str], size: float = 8.5) -> float:
         for cls in classes:
-            self.swatch(x, y, cls)
-            x += 0.32 + self.label(x + 0.32, y, cls, 8.5) + 0.25
+            self.swatch(x, y, cls, 0.22, 0.13)
+            x += 0.27 + self.label(x + 0.27, y, cls, size) + 0.18
         return x
 
     def footer(self, th: Thresholds, extra: str = "") -> None:
-        lines = self.wrap(th.describe() + (" " + extra if extra else ""), 7.5, self.w - 0.3)
+        lines = self.wrap(th.short() + (" " + extra if extra else ""), FOOT_PT, self.w - 0.3)
         for k, line in enumerate(reversed(lines)):
-            self.label(0.15, self.h - 0.14 - k * 0.15, line, 7.5, color=MUTED, va="baseline")
+            self.label(0.15, self.h - 0.1 - k * 0.13, line, FOOT_PT, color=MUTED, va="baseline")
+
+    @staticmethod
+    def footer_height(th: Thresholds, extra: str = "", width_in: float = WIDTH_IN) -> float:
+        """Inches the footer needs, known before the figure exists."""
+        text = th.short() + (" " + extra if extra else "")
+        return 0.14 + 0.13 * len(wrap(text, FOOT_PT, width_in - 0.3))
 
     def ticks(self, ax: Axes, x: list[tuple[float, str]] | None = None,
-              y: list[tuple[float, str]] | None = None, size: float = 7.5,
+              y: list[tuple[float, str]] | None = None, size: float = TICK_PT,
               grid: bool = True, grid_color: str = GRID) -> None:
         """Tick labels (and light grid lines) for an axes whose limits are final."""
         to_px = ax.transData.transform
@@ -179,12 +211,21 @@ class Chart:
         self.text.finish()
         with matplotlib.rc_context(RC):
             self.fig.canvas.draw()
-        rgba = np.asarray(self.fig.canvas.buffer_rgba())
-        image = Image.fromarray(rgba[..., :3])
+        canvas = self.fig.canvas
+        # RGB before quantizing: the alpha channel is all opaque, and dropping it first makes
+        # the palette search cheaper for a byte-identical PNG.
+        image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(),
+                                 "raw", "RGBA", 0, 1).convert("RGB")
         image = image.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
         buf = io.BytesIO()
         image.save(buf, format="PNG", compress_level=6)
         return buf.getvalue()
+
+
+def zone_name(tz_name: str | None) -> str:
+    """The zone the chart really uses: the name asked for, or UTC when it is unknown."""
+    tz = zone(tz_name)
+    return str(getattr(tz, "key", "UTC"))
 
 
 def meeting_when(start: datetime | None, end: datetime | None, tz: tzinfo, name: str) -> str:
@@ -197,15 +238,13 @@ def meeting_when(start: datetime | None, end: datetime | None, tz: tzinfo, name:
     return f"{text} ({name})"
 
 
-def title_block(chart: Chart, report, tz: tzinfo, tz_name: str) -> None:
-    """Meeting title, date and zone, and the headline numbers."""
-    chart.label(0.15, 0.3, chart.fit(clean(report.title), 15, chart.w - 0.3, "bold"), 15,
-                color=TEXT, weight="bold", va="baseline")
+def title_block(chart: Chart, report, tz: tzinfo, tz_name: str) -> float:
+    """Meeting title, then date, zone and size; returns the y (inches) below it."""
+    chart.label(0.15, 0.3, chart.fit(clean(report.title), TITLE_PT, chart.w - 0.3, "bold"),
+                TITLE_PT, color=TEXT, weight="bold", va="baseline")
     n = report.participant_count
     parts = [meeting_when(report.start, report.end, tz, tz_name),
-             f"{n} participant{'s' * (n != 1)}", f"verdict: {report.verdict}"]
-    if report.poor_share is not None:
-        parts.append(f"{report.poor_share:.0%} poor participant-minutes")
-    if report.mos_median is not None:
-        parts.append(f"est. audio MOS {report.mos_median:.2f} (median)")
-    chart.label(0.15, 0.56, "  ·  ".join(parts), 9.5, color=MUTED, va="baseline")
+             f"{n} participant{'s' * (n != 1)}"]
+    chart.label(0.15, 0.52, chart.fit("  ·  ".join(parts), BODY_PT, chart.w - 0.3), BODY_PT,
+                color=MUTED, va="baseline")
+    return 0.62

@@ -72,6 +72,7 @@ class TextLayer:
 
     fig: Figure
     _paths: dict[tuple[str, str], list[Path]] = field(default_factory=dict)
+    strings: list[str] = field(default_factory=list)  # every label drawn, for tests and alt text
 
     def add(
         self,
@@ -89,6 +90,7 @@ class TextLayer:
         text = " ".join(str(text).split())
         if not text:
             return 0.0
+        self.strings.append(text)
         scale = size * self.fig.dpi / 72
         parts, codes, pen = [], [], 0.0
         for ch in text:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, tzinfo
 
 import numpy as np
 
 from .participants import ParticipantReport
-from .samples import POOR
+from .samples import CLASS_RANK, FAIR, POOR
 
 NETWORK_WORDS = {"wifi": "Wi-Fi", "cellular": "mobile data", "ethernet": "ethernet",
                  "unknown": "unknown network"}
@@ -61,3 +62,41 @@ def cause_text(p: ParticipantReport) -> str:
     if p.transport == "TCP" and "TCP" not in cause:
         cause += " (over TCP)"
     return cause
+
+
+def bad_spells(p: ParticipantReport, level: int | None = None) -> list[tuple[int, int]]:
+    """(first minute, minutes) of each run of minutes at the verdict's level or worse,
+    longest first; empty for good participants."""
+    level = level if level is not None else CLASS_RANK.get(p.verdict, 0)
+    if level < FAIR:
+        return []
+    hit = np.concatenate(([0], (p.minute_classes >= level).astype(np.int8), [0]))
+    edges = np.flatnonzero(np.diff(hit))
+    runs = [(int(a), int(b - a)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+    return sorted(runs, key=lambda r: (-r[1], r[0]))
+
+
+def when_bad(p: ParticipantReport, origin: datetime | None, tz: tzinfo) -> str:
+    """"11:20–11:35" (the longest bad spell) plus "and 2 more" when there are others."""
+    runs = bad_spells(p)
+    if not runs or origin is None:
+        return ""
+    first, length = runs[0]
+    a = origin + timedelta(minutes=first)
+    b = a + timedelta(minutes=length)
+    text = f"{a.astimezone(tz):%H:%M}–{b.astimezone(tz):%H:%M}"
+    return text + (f" and {len(runs) - 1} more" if len(runs) > 1 else "")
+
+
+def headline(people: list[ParticipantReport], verdict: str) -> tuple[str, str]:
+    """The one-line answer and its class ("poor", "fair", "good", "no data")."""
+    poor = sum(p.verdict == "poor" for p in people)
+    fair = sum(p.verdict == "fair" for p in people)
+    if not people:
+        return "No quality data for this meeting", "no data"
+    if poor or fair:
+        bits = [f"{poor} of {len(people)} had poor quality" if poor else "No one had poor quality"]
+        return ", ".join(bits + ([f"{fair} fair"] if fair else [])), "poor" if poor else "fair"
+    if verdict == "no data":
+        return "No usable samples: Webex sent no metrics", "no data"
+    return f"Good for all {len(people)} participants", "good"
