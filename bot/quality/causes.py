@@ -103,12 +103,23 @@ def _sender_blame(people: list[ParticipantReport], th: Thresholds) -> dict[str, 
 
 
 def _cpu(p: ParticipantReport, th: Thresholds) -> bool:
-    bad = p.minute_classes >= _level(p)
-    n = int(np.count_nonzero(bad))
-    if not n or not len(p.cpu_max):
+    """High CPU in at least a fifth of the bad minutes (§11). Two guards against chance: at
+    least cpu_min_minutes such minutes, and high CPU more common in bad minutes than in the
+    participant's other minutes with data (a machine pegged all along also passes)."""
+    n_min = min(len(p.minute_classes), len(p.cpu_max))
+    if not n_min:
         return False
-    high = np.nan_to_num(p.cpu_max[: len(bad)], nan=0.0) >= th.cpu_high_pct
-    return np.count_nonzero(high & bad[: len(high)]) >= th.cpu_minutes_share * n
+    classes = p.minute_classes[:n_min]
+    bad = classes >= _level(p)
+    other = (classes > 0) & ~bad
+    high = np.nan_to_num(p.cpu_max[:n_min], nan=0.0) >= th.cpu_high_pct
+    n_bad, hits = int(np.count_nonzero(bad)), int(np.count_nonzero(high & bad))
+    if not n_bad or hits < min(th.cpu_min_minutes, n_bad) or hits < th.cpu_minutes_share * n_bad:
+        return False
+    n_other = int(np.count_nonzero(other))
+    base = np.count_nonzero(high & other) / n_other if n_other else 0.0
+    share = hits / n_bad
+    return share > base or base >= th.cpu_minutes_share
 
 
 def _network(p: ParticipantReport) -> str:

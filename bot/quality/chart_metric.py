@@ -7,7 +7,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from .chart_style import (
-    BAND_ALPHA,
+    BAND_TINT,
     CLASS_COLORS,
     TICK_PT,
     Chart,
@@ -82,7 +82,7 @@ def stream_panel(chart: Chart, ax: Axes, start: float, end: float, metric: str, 
     """One metric over meeting time: bands, threshold lines, data lines (NaN = gap), ticks."""
     spans = bands_for(metric, th, top)
     for name, lo, hi in spans:
-        ax.axhspan(lo, hi, color=CLASS_COLORS[name], alpha=BAND_ALPHA[name], lw=0, zorder=0)
+        ax.axhspan(lo, hi, color=BAND_TINT[name], lw=0, zorder=0)
     fair, poor = limits(metric, th)
     for value, name in ((fair, "fair"), (poor, "poor")):
         if value < top:

@@ -8,12 +8,12 @@ import math
 
 import numpy as np
 from matplotlib.collections import LineCollection, PolyCollection
-from matplotlib.colors import ListedColormap, to_rgba
+from matplotlib.colors import ListedColormap
 
 from .analysis import MeetingReport
 from .chart_metric import bands_for, focus, limits, metric_label, top_for
 from .chart_style import (
-    BAND_ALPHA,
+    BAND_TINT,
     BODY_PT,
     CLASS_COLORS,
     CLASS_HATCH,
@@ -32,7 +32,7 @@ from .chart_style import (
 )
 from .participants import ParticipantReport
 from .samples import ABSENT, FAIR, POOR, zone
-from .words import cause_text, headline, pct, when_bad
+from .words import cause_text, headline, pct, share_words, when_bad
 
 MAX_ROWS = 24  # more rows would not be legible at chat size; the rest are counted
 MULTIPLES = 4  # worst participants drawn as small line charts (two by two)
@@ -206,7 +206,7 @@ def _multiples(chart: Chart, report: MeetingReport, worst: list[ParticipantRepor
         peak = top_for(metric, th, arrays)
         for name, lo, hi in bands_for(metric, th, peak):
             rects.append(_box(left, bottom - hi / peak * h, w, (hi - lo) / peak * h))
-            colors.append(to_rgba(CLASS_COLORS[name], BAND_ALPHA[name]))
+            colors.append(BAND_TINT[name])
         for value, name in zip(limits(metric, th), ("fair", "poor"), strict=True):
             if value < peak:
                 yy = bottom - value / peak * h
@@ -233,7 +233,7 @@ def _multiples(chart: Chart, report: MeetingReport, worst: list[ParticipantRepor
         chart.label(left - 0.35, top + y - 0.25, chart.fit(head, BODY_PT, cell_w - 0.15, "bold"),
                     BODY_PT, color=TEXT, weight="bold")
         chart.label(left - 0.35, top + y - 0.09,
-                    chart.fit(f"{metric_label(channel, metric)} · {pct(p.poor_share)} poor",
+                    chart.fit(f"{metric_label(channel, metric)} · {share_words(p)}",
                               TICK_PT, cell_w - 0.15), TICK_PT, color=MUTED)
     ax.add_collection(PolyCollection(rects, facecolors=colors, linewidths=0))
     ax.add_collection(LineCollection(grid, colors="#FFFFFF", linewidths=0.7))

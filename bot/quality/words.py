@@ -100,3 +100,11 @@ def headline(people: list[ParticipantReport], verdict: str) -> tuple[str, str]:
     if verdict == "no data":
         return "No usable samples: Webex sent no metrics", "no data"
     return f"Good for all {len(people)} participants", "good"
+
+
+def share_words(p: ParticipantReport) -> str:
+    """"34% poor" for a poor participant, "fair 12% of minutes" for a fair one."""
+    if p.verdict == "fair" and not p.poor_share and p.data_minutes:
+        fair = np.count_nonzero(p.minute_classes >= FAIR) / p.data_minutes
+        return f"fair {pct(fair)} of minutes"
+    return f"{pct(p.poor_share)} poor"

@@ -192,3 +192,15 @@ def test_a_receiver_bad_both_ways_is_not_blamed_on_a_sender():
             for n in ("Bo", "Cy")]
     people = by_name(analyze_meeting([ana, *both], meeting(30)))
     assert people["Bo"].cause == "Wi-Fi" and people["Cy"].cause == "Wi-Fi"
+
+
+def test_cpu_by_chance_is_not_the_cause():
+    # CPU peaks now and then all meeting long; one of them lands in the only bad minutes.
+    noisy = item("Ned", minutes=30, network="ethernet", video=False,
+                 audio_in=media(minutes=30, loss=spell(10, 12, 9)),
+                 cpu=lambda i: 95 if i % 9 == 1 else 50)
+    sustained = item("Sam", minutes=30, network="ethernet", video=False,
+                     audio_in=media(minutes=30, loss=spell(10, 14, 9)), cpu=96)
+    people = by_name(analyze_meeting([noisy, sustained], meeting(30)))
+    assert people["Ned"].cause == "loss (audio in)"
+    assert people["Sam"].cause == "CPU"  # pegged all along: still the cause
