@@ -139,6 +139,7 @@ class Chart:
             self.fig = Figure(figsize=(width_in, height_in), dpi=DPI, facecolor="white")
         FigureCanvasAgg(self.fig)
         self.text = TextLayer(self.fig)
+        self._overlay: Axes | None = None
 
     def axes(self, left: float, top: float, width: float, height: float) -> Axes:
         with matplotlib.rc_context(RC):
@@ -149,6 +150,17 @@ class Chart:
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         return ax
+
+    def overlay(self) -> Axes:
+        """One invisible axes over the whole figure whose data units are inches from the
+        top-left: shapes drawn here cost no axes of their own (each costs ~10 ms to set up)."""
+        if self._overlay is None:
+            ax = self.axes(0, 0, self.w, self.h)
+            ax.set_xlim(0, self.w)
+            ax.set_ylim(self.h, 0)
+            ax.set_axis_off()
+            self._overlay = ax
+        return self._overlay
 
     def label(self, x: float, y: float, text: str, size: float = 8, **kw) -> float:
         """Text at (x, y) inches from the top-left; returns its width in inches."""

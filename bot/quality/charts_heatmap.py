@@ -83,8 +83,7 @@ def heatmap_figure(report: MeetingReport, tz_name: str) -> Chart:
     chart.label(BAR_L, heat_top - 0.12, "% poor · cause", TICK_PT, color=TEXT, weight="bold")
 
     if rows:
-        heat = chart.axes(HEAT_L, heat_top, HEAT_R - HEAT_L, rows * row_h)
-        _heatmap(chart, heat, report, people, tz)
+        _heatmap(chart, report, people, tz, heat_top, row_h)
         _row_labels(chart, people, heat_top, row_h)
         chart.label(HEAT_L, heat_bottom + 0.33,
                     f"Time ({zone_name(tz_name)}) · one cell = one minute",
@@ -120,26 +119,31 @@ def heat_grid(report: MeetingReport, people: list[ParticipantReport]) -> np.ndar
     return grid
 
 
-def _heatmap(chart: Chart, ax, report: MeetingReport, people: list[ParticipantReport],
-             tz) -> None:
+def _heatmap(chart: Chart, report: MeetingReport, people: list[ParticipantReport], tz,
+             top: float, row_h: float) -> None:
+    """The grid, drawn in the overlay in inches: one cell = one minute."""
+    ax = chart.overlay()
     grid = heat_grid(report, people)
     rows, n = grid.shape
+    bottom, cell = top + rows * row_h, (HEAT_R - HEAT_L) / n
     ax.imshow(grid + 1, cmap=_CMAP, vmin=-0.5, vmax=4.5, aspect="auto",
-              interpolation="nearest", extent=(0, n, rows, 0))
+              interpolation="nearest", extent=(HEAT_L, HEAT_R, bottom, top))
     for cls, name in ((POOR, "poor"), (FAIR, "fair")):
-        rects = [_box(a, r, length, 1) for r in range(rows) for a, length in _runs(grid[r], cls)]
+        rects = [_box(HEAT_L + a * cell, top + r * row_h, length * cell, row_h)
+                 for r in range(rows) for a, length in _runs(grid[r], cls)]
         if rects:
             ax.add_collection(PolyCollection(
                 rects, facecolors="none", edgecolors="none", linewidths=0,
                 hatch=CLASS_HATCH[name], hatchcolor=HATCH_COLOR, alpha=0.5))
-    ax.hlines(np.arange(1, rows), 0, n, color="white", lw=0.8)
-    ax.set_xlim(0, n)
-    ax.set_ylim(rows, 0)
-    ax.spines["left"].set_visible(False)
+    ax.hlines(top + np.arange(1, rows) * row_h, HEAT_L, HEAT_R, color="white", lw=0.8)
+    ax.hlines([bottom], HEAT_L, HEAT_R, color="#BBBBBB", lw=0.8)
+    ax.set_xlim(0, chart.w)  # imshow resets the limits to its extent
+    ax.set_ylim(chart.h, 0)
     if report.timeline_start is not None:
         t0 = report.timeline_start.timestamp()
-        ticks = [((t - t0) / 60, s) for t, s in time_ticks(t0, t0 + n * 60, tz, 5)]
-        chart.ticks(ax, x=ticks, grid=False)
+        for t, text in time_ticks(t0, t0 + n * 60, tz, 5):
+            chart.label(HEAT_L + (t - t0) / 60 * cell, bottom + 0.1, text, TICK_PT, color=MUTED,
+                        ha="center")
 
 
 def _row_labels(chart: Chart, people: list[ParticipantReport], top: float, row_h: float) -> None:
@@ -164,11 +168,7 @@ def _row_labels(chart: Chart, people: list[ParticipantReport], top: float, row_h
             chart.label(CAUSE_L, y, chart.fit(cause_text(p), size, chart.w - CAUSE_L - 0.1),
                         size, color=TEXT)
     if bars:
-        area = chart.axes(0, 0, chart.w, chart.h)
-        area.set_xlim(0, chart.w)
-        area.set_ylim(chart.h, 0)
-        area.set_axis_off()
-        area.add_collection(PolyCollection(
+        chart.overlay().add_collection(PolyCollection(
             bars, facecolors=CLASS_COLORS["poor"], hatch="////", hatchcolor=HATCH_COLOR,
             edgecolors="none", linewidths=0))
 
@@ -185,11 +185,7 @@ def _multiples(chart: Chart, report: MeetingReport, worst: list[ParticipantRepor
                                    strict=True):
         chart.line_key(x, top + 0.32, color, dash, 0.3)
         x += 0.38 + chart.label(x + 0.38, top + 0.32, text, TICK_PT, color=TEXT) + 0.25
-    area_h = chart.h - top
-    ax = chart.axes(0, top, chart.w, area_h)
-    ax.set_xlim(0, chart.w)
-    ax.set_ylim(area_h, 0)
-    ax.set_axis_off()
+    ax = chart.overlay()
     t0 = report.start.timestamp() if report.start else 0.0
     t1 = report.end.timestamp() if report.end else t0 + 60
     span = max(t1 - t0, 60.0)
@@ -198,7 +194,7 @@ def _multiples(chart: Chart, report: MeetingReport, worst: list[ParticipantRepor
     lines: dict[int, tuple[list, list]] = {0: ([], []), 1: ([], [])}
     for k, p in enumerate(worst):
         r, c = divmod(k, 2)
-        left, y = 0.5 + c * cell_w, 0.9 + r * 1.45  # y: top of the plot, inside the area
+        left, y = 0.5 + c * cell_w, top + 0.9 + r * 1.45  # y: top of the plot
         bottom = y + h
         channel, metric = focus(p)
         streams = [p.streams.get(f"{channel} {d}") for d in ("in", "out")]
@@ -223,16 +219,16 @@ def _multiples(chart: Chart, report: MeetingReport, worst: list[ParticipantRepor
         for v, text in value_ticks(peak, 3):
             yy = bottom - v / peak * h
             grid.append(((left, yy), (left + w, yy)))
-            chart.label(left - 0.05, top + yy, text, TICK_PT, color=MUTED, ha="right")
+            chart.label(left - 0.05, yy, text, TICK_PT, color=MUTED, ha="right")
         for t, text in time_ticks(t0, t1, tz, 3):
             xx = left + (t - t0) / span * w
             grid.append(((xx, y), (xx, bottom)))
-            chart.label(xx, top + bottom + 0.1, text, TICK_PT, color=MUTED, ha="center")
+            chart.label(xx, bottom + 0.1, text, TICK_PT, color=MUTED, ha="center")
         frame += [((left, y), (left, bottom)), ((left, bottom), (left + w, bottom))]
         head = " — ".join(x for x in (clean(p.name), cause_text(p)) if x)
-        chart.label(left - 0.35, top + y - 0.25, chart.fit(head, BODY_PT, cell_w - 0.15, "bold"),
+        chart.label(left - 0.35, y - 0.25, chart.fit(head, BODY_PT, cell_w - 0.15, "bold"),
                     BODY_PT, color=TEXT, weight="bold")
-        chart.label(left - 0.35, top + y - 0.09,
+        chart.label(left - 0.35, y - 0.09,
                     chart.fit(f"{metric_label(channel, metric)} · {share_words(p)}",
                               TICK_PT, cell_w - 0.15), TICK_PT, color=MUTED)
     ax.add_collection(PolyCollection(rects, facecolors=colors, linewidths=0))
