@@ -75,7 +75,13 @@ def _sender_blame(people: list[ParticipantReport], th: Thresholds) -> dict[str, 
         # link, not at the sender: they never count for the sender.
         own = rx.stream_minutes.get(f"{channel} out")
         own_ok = own < level if own is not None else np.ones(len(got), bool)
-        return np.count_nonzero(bad_in & own_ok & (sent >= level)) / n if n else 0.0
+        both = int(np.count_nonzero(bad_in & own_ok & (sent >= level)))
+        # Both ways: a sender bad all meeting long coincides with anyone's bad minute, so the
+        # receiver must also have suffered through most of the sender's bad minutes it was in.
+        sent_bad = int(np.count_nonzero((sent >= level) & (got > 0)))
+        if not n or not sent_bad or both / sent_bad < th.sender_overlap:
+            return 0.0
+        return both / n
 
     senders = [p for p in people if any(
         (st := p.streams.get(f"{c} out")) is not None and st.verdict in ("fair", "poor")
@@ -104,8 +110,8 @@ def _sender_blame(people: list[ParticipantReport], th: Thresholds) -> dict[str, 
 
 def _cpu(p: ParticipantReport, th: Thresholds) -> bool:
     """High CPU in at least a fifth of the bad minutes (§11). Two guards against chance: at
-    least cpu_min_minutes such minutes, and high CPU more common in bad minutes than in the
-    participant's other minutes with data (a machine pegged all along also passes)."""
+    least cpu_min_minutes such minutes, and high CPU clearly more common in bad minutes than in
+    the participant's other minutes with data (a machine pegged all along also passes)."""
     n_min = min(len(p.minute_classes), len(p.cpu_max))
     if not n_min:
         return False
@@ -118,8 +124,8 @@ def _cpu(p: ParticipantReport, th: Thresholds) -> bool:
         return False
     n_other = int(np.count_nonzero(other))
     base = np.count_nonzero(high & other) / n_other if n_other else 0.0
-    share = hits / n_bad
-    return share > base or base >= th.cpu_minutes_share
+    # Overloaded all along, or clearly more often while it was bad (by another fifth).
+    return base >= th.cpu_minutes_share or hits / n_bad >= base + th.cpu_minutes_share
 
 
 def _network(p: ParticipantReport) -> str:

@@ -30,7 +30,7 @@ class Thresholds:
     sender_overlap: float = 0.5
     cpu_high_pct: float = 90.0  # processMaxCPU or systemMaxCPU at or above this is "overloaded"
     cpu_minutes_share: float = 0.2  # ... in at least this share of the participant's bad minutes
-    cpu_min_minutes: int = 2  # ... and in at least this many of them (one minute is chance)
+    cpu_min_minutes: int = 3  # ... and in at least this many of them (one or two can be chance)
     # Extra notes beside the cause.
     long_join_s: float = 20.0  # joinMeetingTime above this is a slow join
     versions_behind: int = 3  # minor releases behind the meeting's most common client version

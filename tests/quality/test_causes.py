@@ -204,3 +204,17 @@ def test_cpu_by_chance_is_not_the_cause():
     people = by_name(analyze_meeting([noisy, sustained], meeting(30)))
     assert people["Ned"].cause == "loss (audio in)"
     assert people["Sam"].cause == "CPU"  # pegged all along: still the cause
+
+
+def test_a_sender_bad_all_along_is_not_blamed_for_brief_dips():
+    ana = item("Ana", minutes=30, network="ethernet", video=False,
+               audio_out=media(minutes=30, loss=12))
+    dips = [item(n, minutes=30, network="ethernet", video=False,
+                 audio_in=media(minutes=30, loss=spell(5, 9, 9))) for n in ("Bo", "Cy")]
+    people = by_name(analyze_meeting([ana, *dips], meeting(30)))
+    assert people["Bo"].cause == "loss (audio in)" and people["Ana"].cause == "upload"
+    # Receivers that suffered all along with her are hers, though.
+    hit = [item(n, minutes=30, network="ethernet", video=False,
+                audio_in=media(minutes=30, loss=9)) for n in ("Bo", "Cy")]
+    people = by_name(analyze_meeting([ana, *hit], meeting(30)))
+    assert people["Bo"].cause == "from Ana"
