@@ -18,17 +18,19 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import numpy as np  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from PIL import Image  # noqa: E402
+from rounds import MIN_ROUNDS, alternate, ratios, spread  # noqa: E402
 
 from bot.quality.analysis import MeetingReport, analyze_meeting  # noqa: E402
 from bot.quality.charts import daily_chart, quality_chart, quality_figure  # noqa: E402
@@ -67,8 +69,8 @@ def naive_heatmap(report: MeetingReport) -> bytes:
     return buf.getvalue()
 
 
-def encodings(report: MeetingReport) -> tuple[float, float, bool]:
-    """(ms RGB-first, ms RGBA slice, same bytes) for one drawn chart."""
+def encoders(report: MeetingReport) -> tuple[Callable[[], bytes], Callable[[], bytes]]:
+    """The PNG encode of one drawn chart, RGB first and by slicing the RGBA array."""
     chart = quality_figure(report, "Europe/Berlin")
     chart.text.finish()
     chart.fig.canvas.draw()
@@ -87,55 +89,51 @@ def encodings(report: MeetingReport) -> tuple[float, float, bool]:
     def sliced() -> bytes:
         return save(Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3]))
 
-    t0 = time.perf_counter()
-    a = rgb_first()
-    t1 = time.perf_counter()
-    b = sliced()
-    t2 = time.perf_counter()
-    return (t1 - t0) * 1000, (t2 - t1) * 1000, a == b
+    return rgb_first, sliced
 
 
-def spread(values: list[float]) -> str:
-    return f"{statistics.median(values):>6.0f} ({min(values):.0f}–{max(values):.0f})"
+def timer(fn: Callable[[], object], sizes: dict[str, int] | None = None,
+          name: str = "") -> Callable[[], float]:
+    def run() -> float:
+        start = time.perf_counter()
+        out = fn()
+        if sizes is not None and isinstance(out, bytes):
+            sizes[name] = len(out)
+        return (time.perf_counter() - start) * 1000
+    return run
 
 
 def bench(rounds: int) -> None:
-    reports = {c: analyze_meeting(crowd(c[0], c[1]), meeting(c[1], f"{c[0]} people"))
-               for c in CASES}
-    goal = reports[(50, 90)]
-    for r in reports.values():  # warm caches (glyphs, fonts, imports)
-        quality_chart(r, "Europe/Berlin")
-    naive_heatmap(goal)
-    ms: dict[tuple[int, int], list[float]] = {c: [] for c in CASES}
-    kb: dict[tuple[int, int], float] = {}
-    naive_ms, enc_rgb, enc_slice, same = [], [], [], True
-    for _ in range(rounds):
-        for case, report in reports.items():
-            start = time.perf_counter()
-            png = quality_chart(report, "Europe/Berlin")
-            ms[case].append((time.perf_counter() - start) * 1000)
-            kb[case] = len(png) / 1024
-        start = time.perf_counter()
-        naive_heatmap(goal)
-        naive_ms.append((time.perf_counter() - start) * 1000)
-        a, b, equal = encodings(goal)
-        enc_rgb.append(a)
-        enc_slice.append(b)
-        same = same and equal
-    print(f"{rounds} alternating rounds; median (min–max) ms")
+    reports = {f"{n} × {m}": analyze_meeting(crowd(n, m), meeting(m, f"{n} people"))
+               for n, m in CASES}
+    goal = reports["50 × 90"]
+    rgb_first, sliced = encoders(goal)
+    sizes: dict[str, int] = {}
+    candidates = [(name, timer(lambda r=r: quality_chart(r, "Europe/Berlin"), sizes, name))
+                  for name, r in reports.items()]
+    candidates += [("naive 50 × 90", timer(lambda: naive_heatmap(goal))),
+                   ("encode RGB first", timer(rgb_first)),
+                   ("encode RGBA slice", timer(sliced))]
+    for _, run in candidates:  # warm caches (glyphs, fonts, imports)
+        run()
+    results = alternate(candidates, rounds)
+    print(f"{max(rounds, MIN_ROUNDS)} alternating rounds; median (min–max)")
     print(f"{'participants × min':>19} | {'render ms':>16} | {'PNG KB':>6} | goal")
     print("-" * 70)
-    for case in CASES:
+    for name in reports:
         ok = ""
-        if case == (50, 90):
-            met = statistics.median(ms[case]) <= GOAL_MS and kb[case] <= GOAL_KB
+        if name == "50 × 90":
+            met = statistics.median(results[name]) <= GOAL_MS and sizes[name] / 1024 <= GOAL_KB
             ok = f"{'met' if met else 'MISSED'} (≤ {GOAL_MS} ms, ≤ {GOAL_KB} KB)"
-        print(f"{case[0]:>12} × {case[1]:<4} | {spread(ms[case]):>16} | {kb[case]:>6.0f} | {ok}")
-    print(f"naive matplotlib heatmap, 50 × 90: {spread(naive_ms)} ms")
-    ratios = [a / b for a, b in zip(enc_rgb, enc_slice, strict=True)]
-    print(f"PNG encode, 50 × 90: RGB first {spread(enc_rgb)} ms vs RGBA slice "
-          f"{spread(enc_slice)} ms; ratio median {statistics.median(ratios):.2f} "
-          f"({min(ratios):.2f}–{max(ratios):.2f}); identical bytes: {same}")
+        print(f"{name:>19} | {spread(results[name], '{:.0f}'):>16} | "
+              f"{sizes[name] / 1024:>6.0f} | {ok}")
+    naive = ratios(results["50 × 90"], results["naive 50 × 90"])
+    print(f"naive matplotlib heatmap, 50 × 90: {spread(results['naive 50 × 90'], '{:.0f}')} ms;"
+          f" ours ÷ naive per round {spread(naive)}")
+    enc = ratios(results["encode RGB first"], results["encode RGBA slice"])
+    print(f"PNG encode, 50 × 90: RGB first {spread(results['encode RGB first'], '{:.0f}')} ms, "
+          f"RGBA slice {spread(results['encode RGBA slice'], '{:.0f}')} ms, ratio {spread(enc)};"
+          f" identical bytes: {rgb_first() == sliced()}")
 
 
 def seeded_meetings() -> list[tuple[dict, list[dict]]]:
