@@ -15,7 +15,7 @@ from .analysis import MeetingReport, ParticipantReport
 from .daily import DaySummary
 from .participants import compact_reasons
 from .samples import parse_time, zone
-from .words import breakdown_text, cause_text, network_kind, pct
+from .words import breakdown_text, cause_text, network_kind, pct, when_bad
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 MAX_ACTIONS = 5
@@ -147,8 +147,9 @@ def _worst_head(p: ParticipantReport) -> str:
     return f"{p.name} — {cause_text(p)} — {p.verdict}, {pct(p.poor_share)} of minutes poor"
 
 
-def _worst_detail(p: ParticipantReport) -> str:
-    extra = [_reason(p), network_kind(p)]
+def _worst_detail(p: ParticipantReport, report: MeetingReport, tz: str) -> str:
+    spell = when_bad(p, report.timeline_start, zone(tz))
+    extra = [_reason(p), f"worst {spell}" if spell else "", network_kind(p)]
     if client := str(p.info.get("clientType") or ""):
         extra.append(client)
     if p.audio_only:
@@ -202,7 +203,8 @@ def quality_card(report: MeetingReport, *, fetched_at: datetime | None,
             rows.append(text(f"{k}. {_worst_head(p)}", spacing="Small", weight="Bolder"))
             if p.tip:
                 rows.append(text(p.tip, spacing="None"))
-            rows.append(text(_worst_detail(p), spacing="None", isSubtle=True, size="Small"))
+            rows.append(text(_worst_detail(p, report, tz), spacing="None", isSubtle=True,
+                             size="Small"))
         body.append({"type": "Container", "items": rows})
     explain = breakdown_line(report)
     if explain:
@@ -224,7 +226,7 @@ def quality_card(report: MeetingReport, *, fetched_at: datetime | None,
         for k, p in enumerate(worst, 1):
             md.append(f"{k}. **{md_escape(_worst_head(p))}**"
                       + (f" — {md_escape(p.tip)}" if p.tip else "")
-                      + f" _({md_escape(_worst_detail(p))})_")
+                      + f" _({md_escape(_worst_detail(p, report, tz))})_")
     if explain:
         md.append(md_escape(explain))
     if stamp:

@@ -102,6 +102,7 @@ def test_quality_card():
     assert "Cell User — mobile data — poor, 100% of minutes poor" in blob
     assert "The mobile signal was weak" in blob  # the tip
     assert "poor due to loss (audio in/out, video in/out)" in blob  # the detail below
+    assert "worst 11:00–11:30" in blob  # when, in the zone asked
     assert "Data fetched Mon 06 May 2024, 11:40 (Europe/Berlin)" in blob
     assert breakdown_line(report) == ("Poor minutes by network: mobile data 100% (1 person) · "
                                       "ethernet 0% (3 people)")

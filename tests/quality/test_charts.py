@@ -177,3 +177,15 @@ def test_daily_chart_says_what_the_card_says():
     drawn = daily_figure(summary, "UTC").text.strings
     assert "<1%" in drawn and "1%" not in drawn
     assert any("<1% poor minutes" in s for s in drawn)
+
+
+def test_quality_package_stands_alone():
+    # Pure analysis and drawing: nothing else of the bot, no web, no storage.
+    code = ("import sys, pkgutil, importlib, bot.quality as q\n"
+            "for m in pkgutil.iter_modules(q.__path__):\n"
+            "    importlib.import_module('bot.quality.' + m.name)\n"
+            "bad = sorted(m for m in sys.modules if (m.startswith('bot.') and not "
+            "m.startswith('bot.quality')) or m.split('.')[0] in ('flask', 'requests', 'storage', "
+            "'handlers', 'peewee'))\n"
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True)
