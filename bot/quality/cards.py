@@ -202,7 +202,7 @@ def quality_card(report: MeetingReport, *, fetched_at: datetime | None,
         for k, p in enumerate(worst, 1):
             rows.append(text(f"{k}. {_worst_head(p)}", spacing="Small", weight="Bolder"))
             if p.tip:
-                rows.append(text(p.tip, spacing="None"))
+                rows.append(text(f"Tip: {p.tip}", spacing="None"))
             rows.append(text(_worst_detail(p, report, tz), spacing="None", isSubtle=True,
                              size="Small"))
         body.append({"type": "Container", "items": rows})
@@ -225,7 +225,7 @@ def quality_card(report: MeetingReport, *, fetched_at: datetime | None,
         md.append("Worst participants:")
         for k, p in enumerate(worst, 1):
             md.append(f"{k}. **{md_escape(_worst_head(p))}**"
-                      + (f" — {md_escape(p.tip)}" if p.tip else "")
+                      + (f" — Tip: {md_escape(p.tip)}" if p.tip else "")
                       + f" _({md_escape(_worst_detail(p, report, tz))})_")
     if explain:
         md.append(md_escape(explain))
