@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -61,51 +62,54 @@ def _bad_streams(p: ParticipantReport) -> list[str]:
 
 def _sender_blame(people: list[ParticipantReport], th: Thresholds) -> dict[str, str]:
     """receiver key -> sender key, when a receiver's bad incoming minutes match a sender's bad
-    outgoing minutes of the same channel and at least one other receiver saw the same."""
+    outgoing minutes of the same channel and at least one other receiver saw the same.
 
-    def overlap(rx: ParticipantReport, tx: ParticipantReport, channel: str) -> float:
-        got = rx.stream_minutes.get(f"{channel} in")
-        sent = tx.stream_minutes.get(f"{channel} out")
-        if got is None or sent is None or rx.streams[f"{channel} in"].verdict != rx.verdict:
-            return 0.0
-        level = _level(rx)
+    Per channel, all receivers against all senders at once (minute masks as matrices), so a
+    1,000-person meeting costs a few matrix products rather than a billion comparisons."""
+    best: dict[str, tuple[float, str]] = {}
+    for channel in CHANNELS:
+        rxs = [p for p in people if p.verdict in ("fair", "poor")
+               and (st := p.streams.get(f"{channel} in")) is not None
+               and st.verdict == p.verdict and f"{channel} in" in p.stream_minutes]
+        txs = [p for p in people if (st := p.streams.get(f"{channel} out")) is not None
+               and st.verdict in ("fair", "poor") and f"{channel} out" in p.stream_minutes]
+        if not rxs or not txs:
+            continue
+        sent = np.stack([t.stream_minutes[f"{channel} out"] for t in txs])
+        got = np.stack([r.stream_minutes[f"{channel} in"] for r in rxs])
+        level = np.array([_level(r) for r in rxs])[:, None]
         bad_in = got >= level
-        n = int(np.count_nonzero(bad_in))
         # Minutes in which the receiver's own upload was bad too point at the receiver's own
         # link, not at the sender: they never count for the sender.
-        own = rx.stream_minutes.get(f"{channel} out")
-        own_ok = own < level if own is not None else np.ones(len(got), bool)
-        both = int(np.count_nonzero(bad_in & own_ok & (sent >= level)))
-        # Both ways: a sender bad all meeting long coincides with anyone's bad minute, so the
-        # receiver must also have suffered through most of the sender's bad minutes it was in.
-        sent_bad = int(np.count_nonzero((sent >= level) & (got > 0)))
-        if not n or not sent_bad or both / sent_bad < th.sender_overlap:
-            return 0.0
-        return both / n
-
-    senders = [p for p in people if any(
-        (st := p.streams.get(f"{c} out")) is not None and st.verdict in ("fair", "poor")
-        for c in CHANNELS)]
-    blamed: dict[str, str] = {}
-    for rx in people:
-        if rx.verdict not in ("fair", "poor"):
-            continue
-        best: tuple[float, str] | None = None
-        for tx in senders:
-            if tx.key == rx.key:
-                continue
-            for channel in CHANNELS:
-                share = overlap(rx, tx, channel)
-                if share < th.sender_overlap:
-                    continue
-                others = [o for o in people if o.key not in (rx.key, tx.key)
-                          and o.verdict in ("fair", "poor")
-                          and overlap(o, tx, channel) >= th.sender_overlap]
-                if others and (best is None or share > best[0]):
-                    best = (share, tx.key)
-        if best:
-            blamed[rx.key] = best[1]
-    return blamed
+        own = np.stack([r.stream_minutes.get(f"{channel} out", np.full(got.shape[1], -1))
+                        for r in rxs])
+        hit = (bad_in & (own < level)).astype(float)
+        present = (got > 0).astype(float)
+        n = bad_in.sum(axis=1)[:, None].astype(float)
+        both = np.zeros((len(rxs), len(txs)))
+        sent_bad = np.zeros_like(both)
+        for lv in (2, 3):  # a fair receiver is matched with fair-or-worse sent minutes
+            rows = level[:, 0] == lv
+            if rows.any():
+                s_lv = (sent >= lv).astype(float).T
+                both[rows] = hit[rows] @ s_lv
+                sent_bad[rows] = present[rows] @ s_lv
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # Both ways: a sender bad all meeting long coincides with anyone's bad minute, so
+            # the receiver must also have suffered through most of the sender's bad minutes.
+            share = np.where((sent_bad > 0) & (both / sent_bad >= th.sender_overlap),
+                             both / n, 0.0)
+        share = np.nan_to_num(share)
+        same = np.array([r.key for r in rxs])[:, None] == np.array([t.key for t in txs])[None, :]
+        share[same] = 0.0  # nobody is their own sender
+        ok = share >= th.sender_overlap
+        confirmed = ok & (ok.sum(axis=0) >= 2)[None, :]  # at least one other receiver agrees
+        for i, r in enumerate(rxs):
+            if confirmed[i].any():
+                j = int(np.argmax(np.where(confirmed[i], share[i], -1.0)))
+                if r.key not in best or share[i, j] > best[r.key][0]:
+                    best[r.key] = (float(share[i, j]), txs[j].key)
+    return {rx: tx for rx, (_, tx) in best.items()}
 
 
 def _cpu(p: ParticipantReport, th: Thresholds) -> bool:
@@ -168,17 +172,27 @@ def _place(region: str) -> str:
     return region.rpartition(",")[2].strip().lower()
 
 
-def notes_for(p: ParticipantReport, people: list[ParticipantReport], th: Thresholds) -> list[str]:
-    """Extra hints beside the cause, only for fair or poor participants and only when telling."""
+def _majority(values: list[Any]) -> tuple[Any, int] | None:
+    """The value more than half of them share, and how many do."""
+    if not values:
+        return None
+    common, count = Counter(values).most_common(1)[0]
+    return (common, count) if count * 2 > len(values) else None
+
+
+def notes_for(p: ParticipantReport, th: Thresholds,
+              versions: tuple[tuple[int, int], int] | None = None,
+              regions: tuple[str, int] | None = None) -> list[str]:
+    """Extra hints beside the cause, only for fair or poor participants and only when telling.
+    `versions` and `regions`: the meeting's majority client version and server country."""
     if p.verdict not in ("fair", "poor"):
         return []
     out = []
-    versions = [v for o in people if (v := _version(str(o.info.get("clientVersion") or "")))]
     mine = _version(str(p.info.get("clientVersion") or ""))
-    if mine and len(versions) >= 3:
-        common, count = Counter(versions).most_common(1)[0]
+    if mine and versions:
+        common = versions[0]
         behind = (common[0] - mine[0]) * 100 + common[1] - mine[1]
-        if count * 2 > len(versions) and behind >= th.versions_behind:
+        if behind >= th.versions_behind:
             out.append(f"app version {mine[0]}.{mine[1]} is well behind most others "
                        f"({common[0]}.{common[1]}): update it")
     try:
@@ -187,11 +201,8 @@ def notes_for(p: ParticipantReport, people: list[ParticipantReport], th: Thresho
         join_s = 0.0
     if join_s > th.long_join_s:
         out.append(f"took {join_s:.0f} s to join")
-    regions = [_place(o.region) for o in people if o.region and "/" not in o.region]
-    if p.region and "/" not in p.region and len(regions) >= 3:
-        common, count = Counter(regions).most_common(1)[0]
-        if count * 2 > len(regions) and _place(p.region) != common:
-            out.append(f"connected through a media server in {p.region}, far from most others")
+    if regions and p.region and "/" not in p.region and _place(p.region) != regions[0]:
+        out.append(f"connected through a media server in {p.region}, far from most others")
     return out
 
 
@@ -200,11 +211,15 @@ def assign_causes(people: list[ParticipantReport], th: Thresholds) -> list[Parti
     blamed = _sender_blame(people, th)
     names = {p.key: p.name for p in people}
     senders = set(blamed.values())
+    found = [v for o in people if (v := _version(str(o.info.get("clientVersion") or "")))]
+    places = [_place(o.region) for o in people if o.region and "/" not in o.region]
+    versions = _majority(found) if len(found) >= 3 else None
+    regions = _majority(places) if len(places) >= 3 else None
     out = []
     for p in people:
         # A sender others blame had a bad upload, whatever they received themselves.
         sender = None if p.key in senders else names.get(blamed.get(p.key, ""))
         cause = cause_of(p, th, sender, p.key in senders)
         out.append(replace(p, cause=cause, tip=tip_for(cause) if cause else "",
-                           notes=tuple(notes_for(p, people, th))))
+                           notes=tuple(notes_for(p, th, versions, regions))))
     return out
