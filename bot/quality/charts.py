@@ -8,7 +8,7 @@ answer (who, why, when) and are laid out for the width Webex shows an image at.
 from __future__ import annotations
 
 from .analysis import MeetingReport
-from .chart_metric import stream_panel, top_for
+from .chart_metric import focus, stream_panel, top_for
 from .chart_style import (
     BODY_PT,
     CLASS_COLORS,
@@ -24,13 +24,34 @@ from .chart_style import (
 )
 from .charts_daily import daily_chart
 from .charts_heatmap import heatmap_figure
-from .samples import zone
+from .samples import UNITS, zone
 from .words import cause_text, headline, pct, when_bad
 
 __all__ = ["SMALL_MAX", "daily_chart", "quality_chart", "quality_figure"]
 
 SMALL_MAX = 5
-PANELS = (("latency", "Latency", "ms"), ("jitter", "Jitter", "ms"), ("loss", "Loss", "%"))
+PANELS = (("audio", "latency"), ("audio", "jitter"), ("audio", "loss"))
+EXTRA_PANELS = 2  # rows added for verdicts the audio network metrics do not show
+
+
+def panels(report: MeetingReport) -> list[tuple[str, str]]:
+    """Audio latency, jitter and loss, plus the metric behind any fair or poor verdict that
+    those three do not show (estimated MOS, video frame rate, video or share loss…), so a
+    participant called poor is always drawn being poor."""
+    rows = list(PANELS)
+    for p in report.worst(SMALL_MAX):
+        key = focus(p)
+        if key not in rows and len(rows) < len(PANELS) + EXTRA_PANELS:
+            rows.append(key)
+    return rows
+
+
+def panel_label(channel: str, metric: str) -> str:
+    """"Latency (ms)" for audio's own three, "Video frame rate (fps)", "Audio est. MOS"."""
+    name = "est. MOS" if metric == "MOS" else metric
+    text = f"{channel} {name}" if channel != "audio" or metric == "MOS" else name
+    unit = f" ({UNITS[metric]})" if UNITS.get(metric) else ""
+    return f"{text[0].upper()}{text[1:]}{unit}"
 
 
 def quality_chart(report: MeetingReport, tz: str = "UTC") -> bytes:
@@ -52,8 +73,11 @@ def _line_chart(report: MeetingReport, tz_name: str) -> Chart:
     panel_h, gap = 1.0, 0.22
     keys_top = 0.62 + 0.38
     top0 = keys_top + max(len(people), 1) * 0.21 + 0.05
-    extra = "Lines: audio; gaps are missing samples or rejoins."
-    chart = Chart(top0 + 0.3 + 3 * panel_h + 2 * gap + 0.5 + Chart.footer_height(th, extra))
+    extra = "Gaps are missing samples or rejoins."
+    rows = panels(report)
+    n = len(rows)
+    chart = Chart(top0 + 0.3 + n * panel_h + (n - 1) * gap + 0.5
+                  + Chart.footer_height(th, extra))
     title_block(chart, report, tz, name)
     head, cls = headline(people, report.verdict)
     chart.label(0.15, 0.74, head, HEAD_PT, color=MUTED if cls == "no data" else CLASS_COLORS[cls],
@@ -75,20 +99,20 @@ def _line_chart(report: MeetingReport, tz_name: str) -> Chart:
                     weight="bold")
     start = report.start.timestamp() if report.start else 0.0
     end = report.end.timestamp() if report.end else start + 60
-    for r, (metric, label, unit) in enumerate(PANELS):
+    for r, (channel, metric) in enumerate(rows):
         arrays = [st.values[metric] for p in people for d in ("in", "out")
-                  if (st := p.streams.get(f"audio {d}")) is not None and metric in st.values]
+                  if (st := p.streams.get(f"{channel} {d}")) is not None and metric in st.values]
         top = top_for(metric, th, arrays)
         y = top0 + 0.3 + r * (panel_h + gap)
         for c, direction in enumerate(("in", "out")):
             ax = chart.axes(left + c * (width + between), y, width, panel_h)
-            lines = [(p.streams.get(f"audio {direction}"), *LINE_STYLES[k % len(LINE_STYLES)])
-                     for k, p in enumerate(people)]
+            lines = [(p.streams.get(f"{channel} {direction}"),
+                      *LINE_STYLES[k % len(LINE_STYLES)]) for k, p in enumerate(people)]
             stream_panel(chart, ax, start, end, metric, top, th, lines, tz, band_labels=c == 1,
-                         x_labels=r == 2)
-        chart.label(0.12, y + panel_h / 2, f"{label} ({unit})", TICK_PT, color=MUTED,
+                         x_labels=r == n - 1)
+        chart.label(0.12, y + panel_h / 2, panel_label(channel, metric), TICK_PT, color=MUTED,
                     ha="center", vertical=True)
-    chart.label(left, top0 + 0.3 + 3 * panel_h + 2 * gap + 0.33, f"Time ({name})", TICK_PT,
-                color=MUTED)
+    chart.label(left, top0 + 0.3 + n * panel_h + (n - 1) * gap + 0.33, f"Time ({name})",
+                TICK_PT, color=MUTED)
     chart.footer(th, extra)
     return chart

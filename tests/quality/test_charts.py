@@ -189,3 +189,12 @@ def test_quality_package_stands_alone():
             "'handlers', 'peewee'))\n"
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_small_chart_adds_the_panel_of_a_verdict_audio_metrics_miss():
+    report = analyze_meeting([tcp_user(), item("Ok", minutes=30, network="ethernet")],
+                             meeting(30))
+    drawn = quality_figure(report, "UTC").text.strings
+    assert "Audio est. MOS" in drawn and "Latency (ms)" in drawn
+    plain = analyze_meeting([item("Ok", minutes=30)], meeting(30))
+    assert "Audio est. MOS" not in quality_figure(plain, "UTC").text.strings
