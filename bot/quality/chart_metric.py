@@ -4,15 +4,15 @@ metric explains a participant's verdict. Shared by the line chart and the heatma
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection, PolyCollection
 
 from .chart_style import (
     BAND_TINT,
     CLASS_COLORS,
+    MUTED,
     TICK_PT,
     Chart,
     time_ticks,
-    to_num,
     value_ticks,
 )
 from .participants import ParticipantReport, StreamReport
@@ -76,31 +76,75 @@ def focus(p: ParticipantReport) -> tuple[str, str]:
     return (best[2], best[3]) if best else ("audio", "latency")
 
 
-def stream_panel(chart: Chart, ax: Axes, start: float, end: float, metric: str, top: float,
-                 th: Thresholds, lines: list[tuple[StreamReport | None, str, object]], tz, *,
-                 band_labels: bool, x_labels: bool) -> None:
-    """One metric over meeting time: bands, threshold lines, data lines (NaN = gap), ticks."""
-    spans = bands_for(metric, th, top)
-    for name, lo, hi in spans:
-        ax.axhspan(lo, hi, color=BAND_TINT[name], lw=0, zorder=0)
-    fair, poor = limits(metric, th)
-    for value, name in ((fair, "fair"), (poor, "poor")):
-        if value < top:
-            ax.axhline(value, color=CLASS_COLORS[name], lw=1.0, ls=(0, (4, 2)), zorder=1)
-    for stream, color, dash in lines:
-        if stream is not None and metric in stream.values:
-            ax.plot(to_num(stream.times), stream.values[metric], color=color, ls=dash, lw=1.4,
+Line = tuple[StreamReport | None, str, object]  # stream, colour, dash
+
+
+class Panels:
+    """Metric-over-time panels drawn in the chart's inch overlay and batched: every panel's
+    bands, grid, threshold lines and data lines go into a handful of collections, because one
+    matplotlib axes per panel costs more than everything drawn in it."""
+
+    def __init__(self, chart: Chart, th: Thresholds, start: float, end: float, tz) -> None:
+        self.chart, self.th, self.tz = chart, th, tz
+        self.t0, self.span = start, max(end - start, 60.0)
+        self.ticks = time_ticks(start, start + self.span, tz, 4)
+        self.rects: list[list[tuple[float, float]]] = []
+        self.colors: list[tuple[float, float, float, float]] = []
+        self.grid: list[tuple[tuple[float, float], tuple[float, float]]] = []
+        self.limits: list[tuple[tuple[float, float], tuple[float, float]]] = []
+        self.limit_colors: list[str] = []
+        self.frame: list[tuple[tuple[float, float], tuple[float, float]]] = []
+        self.lines: dict[tuple[str, object], tuple[list[np.ndarray], list[np.ndarray]]] = {}
+
+    def add(self, left: float, y: float, w: float, h: float, metric: str, top: float,
+            lines: list[Line], *, x_labels: bool, band_labels: bool = False,
+            n_ticks: int | None = None) -> None:
+        """One panel with its top-left corner at (left, y) inches."""
+        chart, bottom = self.chart, y + h
+
+        def ypos(v: float | np.ndarray) -> float | np.ndarray:
+            return bottom - np.clip(v, 0, top) / top * h
+
+        for name, lo, hi in bands_for(metric, self.th, top):
+            self.rects.append([(left, ypos(hi)), (left + w, ypos(hi)), (left + w, ypos(lo)),
+                               (left, ypos(lo))])
+            self.colors.append(BAND_TINT[name])
+            if band_labels and name != "good" and hi - lo > top * 0.12:
+                chart.label(left + w + 0.06, ypos((lo + hi) / 2), name, TICK_PT,
+                            color=CLASS_COLORS[name], weight="bold")
+        for value, name in zip(limits(metric, self.th), ("fair", "poor"), strict=True):
+            if value < top:
+                self.limits.append(((left, ypos(value)), (left + w, ypos(value))))
+                self.limit_colors.append(CLASS_COLORS[name])
+        for stream, color, dash in lines:
+            if stream is None or metric not in stream.values:
+                continue
+            xs, ys = self.lines.setdefault((color, dash), ([], []))
+            xs += [left + (stream.times - self.t0) / self.span * w, np.array([np.nan])]
+            ys += [ypos(stream.values[metric]), np.array([np.nan])]
+        # White grid lines read as gaps in the coloured bands instead of adding clutter.
+        for v, text in value_ticks(top, 3):
+            self.grid.append(((left, ypos(v)), (left + w, ypos(v))))
+            chart.label(left - 0.05, ypos(v), text, TICK_PT, color=MUTED, ha="right")
+        ticks = self.ticks if n_ticks is None else time_ticks(self.t0, self.t0 + self.span,
+                                                              self.tz, n_ticks)
+        for t, text in ticks:
+            xx = left + (t - self.t0) / self.span * w
+            self.grid.append(((xx, y), (xx, bottom)))
+            if x_labels:
+                chart.label(xx, bottom + 0.1, text, TICK_PT, color=MUTED, ha="center")
+        self.frame += [((left, y), (left, bottom)), ((left, bottom), (left + w, bottom))]
+
+    def draw(self) -> None:
+        ax = self.chart.overlay()
+        ax.add_collection(PolyCollection(self.rects, facecolors=self.colors, linewidths=0,
+                                         zorder=0))
+        ax.add_collection(LineCollection(self.grid, colors="#FFFFFF", linewidths=0.7,
+                                         zorder=0.5))
+        ax.add_collection(LineCollection(self.limits, colors=self.limit_colors, linewidths=0.9,
+                                         linestyles=(0, (4, 2)), zorder=1))
+        ax.add_collection(LineCollection(self.frame, colors="#BBBBBB", linewidths=0.8,
+                                         zorder=1.5))
+        for (color, dash), (xs, ys) in self.lines.items():
+            ax.plot(np.concatenate(xs), np.concatenate(ys), color=color, ls=dash, lw=1.3,
                     zorder=3)
-    ax.set_xlim(*to_num(np.array([start, end])))
-    ax.set_ylim(0, top)
-    ticks = [(float(to_num(np.array([t]))[0]), s) for t, s in time_ticks(start, end, tz, 4)]
-    # White grid lines read as gaps in the coloured bands instead of adding clutter.
-    chart.ticks(ax, x=ticks if x_labels else None, y=value_ticks(top, 3), grid_color="#FFFFFF")
-    if not x_labels:
-        ax.vlines([v for v, _ in ticks], 0, top, color="#FFFFFF", lw=0.6, zorder=0.5)
-    if band_labels:
-        to_px = ax.transData.transform
-        for name, lo, hi in spans:
-            if name != "good" and hi - lo > top * 0.12:
-                px, py = to_px((ax.get_xlim()[1], (lo + hi) / 2))
-                chart.text.add(px + 8, py, name, TICK_PT, CLASS_COLORS[name], weight="bold")

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 import matplotlib
 import numpy as np
-from matplotlib import dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgba
@@ -77,17 +76,6 @@ def clean(text: object, limit: int | None = None) -> str:
     if limit and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text
-
-
-_EPOCH: float | None = None
-
-
-def to_num(epoch_seconds: np.ndarray) -> np.ndarray:
-    """Epoch seconds -> matplotlib date numbers, independent of the date.epoch setting."""
-    global _EPOCH
-    if _EPOCH is None:
-        _EPOCH = float(mdates.date2num(datetime(1970, 1, 1, tzinfo=UTC)))
-    return np.asarray(epoch_seconds, float) / 86400.0 + _EPOCH
 
 
 def nice_step(top: float, most: int = 5) -> float:

@@ -8,7 +8,7 @@ answer (who, why, when) and are laid out for the width Webex shows an image at.
 from __future__ import annotations
 
 from .analysis import MeetingReport
-from .chart_metric import focus, stream_panel, top_for
+from .chart_metric import Panels, focus, top_for
 from .chart_style import (
     BODY_PT,
     CLASS_COLORS,
@@ -99,20 +99,21 @@ def _line_chart(report: MeetingReport, tz_name: str) -> Chart:
                     weight="bold")
     start = report.start.timestamp() if report.start else 0.0
     end = report.end.timestamp() if report.end else start + 60
+    batch = Panels(chart, th, start, end, tz)
     for r, (channel, metric) in enumerate(rows):
         arrays = [st.values[metric] for p in people for d in ("in", "out")
                   if (st := p.streams.get(f"{channel} {d}")) is not None and metric in st.values]
         top = top_for(metric, th, arrays)
         y = top0 + 0.3 + r * (panel_h + gap)
         for c, direction in enumerate(("in", "out")):
-            ax = chart.axes(left + c * (width + between), y, width, panel_h)
             lines = [(p.streams.get(f"{channel} {direction}"),
                       *LINE_STYLES[k % len(LINE_STYLES)]) for k, p in enumerate(people)]
-            stream_panel(chart, ax, start, end, metric, top, th, lines, tz, band_labels=c == 1,
-                         x_labels=r == n - 1)
+            batch.add(left + c * (width + between), y, width, panel_h, metric, top, lines,
+                      x_labels=r == n - 1, band_labels=c == 1)
         chart.label(0.12, y + panel_h / 2, panel_label(channel, metric), TICK_PT, color=MUTED,
                     ha="center", vertical=True)
     chart.label(left, top0 + 0.3 + n * panel_h + (n - 1) * gap + 0.33, f"Time ({name})",
                 TICK_PT, color=MUTED)
+    batch.draw()
     chart.footer(th, extra)
     return chart

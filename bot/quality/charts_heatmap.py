@@ -7,13 +7,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.collections import PolyCollection
 from matplotlib.colors import ListedColormap
 
 from .analysis import MeetingReport
-from .chart_metric import bands_for, focus, limits, metric_label, top_for
+from .chart_metric import Panels, focus, metric_label, top_for
 from .chart_style import (
-    BAND_TINT,
     BODY_PT,
     CLASS_COLORS,
     CLASS_HATCH,
@@ -27,7 +26,6 @@ from .chart_style import (
     clean,
     time_ticks,
     title_block,
-    value_ticks,
     zone_name,
 )
 from .participants import ParticipantReport
@@ -175,8 +173,7 @@ def _row_labels(chart: Chart, people: list[ParticipantReport], top: float, row_h
 
 def _multiples(chart: Chart, report: MeetingReport, worst: list[ParticipantReport], tz,
                top: float) -> None:
-    """Small line charts of the worst participants, all drawn in one full-width axes whose
-    data units are inches (y downwards): one axes per chart would cost more than the rest."""
+    """Small line charts of the worst participants: the metric behind each one's verdict."""
     th = report.thresholds
     chart.label(0.15, top + 0.1, "Worst participants: the metric behind their verdict", HEAD_PT,
                 color=TEXT, weight="bold")
@@ -185,58 +182,23 @@ def _multiples(chart: Chart, report: MeetingReport, worst: list[ParticipantRepor
                                    strict=True):
         chart.line_key(x, top + 0.32, color, dash, 0.3)
         x += 0.38 + chart.label(x + 0.38, top + 0.32, text, TICK_PT, color=TEXT) + 0.25
-    ax = chart.overlay()
     t0 = report.start.timestamp() if report.start else 0.0
     t1 = report.end.timestamp() if report.end else t0 + 60
-    span = max(t1 - t0, 60.0)
+    batch = Panels(chart, th, t0, t1, tz)
     cell_w, w, h = (chart.w - 0.2) / 2, (chart.w - 0.2) / 2 - 0.55, 0.8
-    rects, colors, grid, frame, limit_lines, limit_colors = [], [], [], [], [], []
-    lines: dict[int, tuple[list, list]] = {0: ([], []), 1: ([], [])}
     for k, p in enumerate(worst):
         r, c = divmod(k, 2)
         left, y = 0.5 + c * cell_w, top + 0.9 + r * 1.45  # y: top of the plot
-        bottom = y + h
         channel, metric = focus(p)
         streams = [p.streams.get(f"{channel} {d}") for d in ("in", "out")]
         arrays = [s.values[metric] for s in streams if s is not None and metric in s.values]
-        peak = top_for(metric, th, arrays)
-        for name, lo, hi in bands_for(metric, th, peak):
-            rects.append(_box(left, bottom - hi / peak * h, w, (hi - lo) / peak * h))
-            colors.append(BAND_TINT[name])
-        for value, name in zip(limits(metric, th), ("fair", "poor"), strict=True):
-            if value < peak:
-                yy = bottom - value / peak * h
-                limit_lines.append(((left, yy), (left + w, yy)))
-                limit_colors.append(CLASS_COLORS[name])
-        for i, s in enumerate(streams):
-            if s is None or metric not in s.values:
-                continue
-            xs, ys = lines[i]
-            xs.append(left + (s.times - t0) / span * w)
-            ys.append(bottom - np.clip(s.values[metric], 0, peak) / peak * h)
-            xs.append(np.array([np.nan]))
-            ys.append(np.array([np.nan]))
-        for v, text in value_ticks(peak, 3):
-            yy = bottom - v / peak * h
-            grid.append(((left, yy), (left + w, yy)))
-            chart.label(left - 0.05, yy, text, TICK_PT, color=MUTED, ha="right")
-        for t, text in time_ticks(t0, t1, tz, 3):
-            xx = left + (t - t0) / span * w
-            grid.append(((xx, y), (xx, bottom)))
-            chart.label(xx, bottom + 0.1, text, TICK_PT, color=MUTED, ha="center")
-        frame += [((left, y), (left, bottom)), ((left, bottom), (left + w, bottom))]
+        batch.add(left, y, w, h, metric, top_for(metric, th, arrays),
+                  [(s, *style) for s, style in zip(streams, LINE_STYLES[:2], strict=True)],
+                  x_labels=True, n_ticks=3)
         head = " — ".join(x for x in (clean(p.name), cause_text(p)) if x)
         chart.label(left - 0.35, y - 0.25, chart.fit(head, BODY_PT, cell_w - 0.15, "bold"),
                     BODY_PT, color=TEXT, weight="bold")
         chart.label(left - 0.35, y - 0.09,
                     chart.fit(f"{metric_label(channel, metric)} · {share_words(p)}",
                               TICK_PT, cell_w - 0.15), TICK_PT, color=MUTED)
-    ax.add_collection(PolyCollection(rects, facecolors=colors, linewidths=0))
-    ax.add_collection(LineCollection(grid, colors="#FFFFFF", linewidths=0.7))
-    ax.add_collection(LineCollection(limit_lines, colors=limit_colors, linewidths=0.9,
-                                     linestyles=(0, (4, 2))))
-    ax.add_collection(LineCollection(frame, colors="#BBBBBB", linewidths=0.8))
-    for i, (xs, ys) in lines.items():
-        if xs:
-            color, dash = LINE_STYLES[i]
-            ax.plot(np.concatenate(xs), np.concatenate(ys), color=color, ls=dash, lw=1.2)
+    batch.draw()
