@@ -34,6 +34,9 @@ def create_app(world: World | None = None, *, seed: int = 1) -> Flask:
     app.config["WORLD"] = world
     app.config["MAX_CONTENT_LENGTH"] = 100 * 1024 * 1024  # Webex's file size limit
     app.json.sort_keys = False  # keep Webex's field order; easier to read in logs
+    # Webex answers `/v1/people/?id=…` like `/v1/people?id=…` (the JS SDK adds the slash):
+    # rules added from here on match with or without it, and never redirect.
+    app.url_map.strict_slashes = False
     for bp in (api_core.bp, api_webhooks.bp, api_oauth.bp, api_meetings.bp):
         app.register_blueprint(bp, url_prefix="/v1")
     app.register_blueprint(api_meetings.analytics, url_prefix="/analytics/v1")
