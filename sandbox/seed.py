@@ -134,7 +134,13 @@ def _participants(rng: random.Random, scenario: str, size: int, host: Person,
         if (scenario == "late" and i == 1) or (scenario == "mixed" and i == 2):
             span = (end - start) / 4
             join, leave = start + span, end - span
-        result.append(Participant(name, email, profile, join, leave, presenter=i == 0))
+        person = Participant(name, email, profile, join, leave, presenter=i == 0)
+        if scenario in ("wifi", "cellular") and i == 1:
+            # The flaky connection drops once; the client rejoins a couple of minutes later.
+            drop = join + (leave - join) * rng.uniform(0.35, 0.6)
+            back = drop + timedelta(seconds=rng.randint(60, 180))
+            person.sessions = [(join, drop), (back, leave)]
+        result.append(person)
     return result
 
 

@@ -147,6 +147,9 @@ class Participant:
     join: datetime
     leave: datetime
     presenter: bool = False
+    # Webex reports one qualities item per media session: (join, leave) of each when the
+    # person dropped and rejoined; empty means one session from `join` to `leave`.
+    sessions: list[tuple[datetime, datetime]] = field(default_factory=list)
 
 
 @dataclass
