@@ -18,13 +18,14 @@ Choices where Webex is silent or the sandbox is simpler (documented for users of
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from sandbox import objects
-from sandbox.http import ApiFault, bearer, caller, int_arg, next_link, paged, world
+from sandbox.http import ApiFault, bearer, caller, int_arg, json_body, next_link, paged, world
 from sandbox.qualities import meeting_items
 from sandbox.world import Meeting, Person, Series, World
 
@@ -123,8 +124,9 @@ def list_meetings():
         elif kind == "meetingSeries":
             items = [objects.series(w, s, zone) for s in w.series.values()
                      if _visible_series(w, as_person, s) and state in (None, "active")
-                     and any(m.series_id == s.id and start <= m.start < end
-                             for m in w.meetings.values())]
+                     and ((s.start is not None and start <= s.start < end)
+                          or any(m.series_id == s.id and start <= m.start < end
+                                 for m in w.meetings.values()))]
         else:
             items = []
         return paged(items, default_max=10, cap=100)
@@ -144,6 +146,56 @@ def get_meeting(meeting_id: str):
             if me.admin or _visible_series(w, me, s):
                 return jsonify(objects.series(w, s, zone))
         raise ApiFault(404, "Meeting not found.")
+
+
+@bp.post("/meetings")
+def create_meeting():
+    """Schedule a one-off meeting: a series with its first occurrence, hosted by the caller."""
+    w, me = world(), caller()
+    body = json_body()
+    title = body.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise ApiFault(400, "title is required.")
+    zone = _zone_named(body.get("timezone"))
+    start, end = _body_time(body, "start", zone), _body_time(body, "end", zone)
+    if end <= start:
+        raise ApiFault(400, "end must be after start.")
+    with w.lock:
+        number = "2" + str(uuid.uuid4().int)[:9]
+        s = Series(uuid.uuid4().hex, title.strip(), number, me.id, w.now(), start, end)
+        w.series[s.id] = s
+        return jsonify(objects.series(w, s, zone))
+
+
+@bp.delete("/meetings/<meeting_id>")
+def delete_meeting(meeting_id: str):
+    w, me = world(), caller()
+    with w.lock:
+        s = w.series.get(meeting_id)
+        if s is None or s.host_id != me.id:
+            raise ApiFault(404, "Meeting not found.")
+        if any(m.series_id == s.id for m in w.meetings.values()):
+            raise ApiFault(409, "The sandbox keeps meetings that already took place.")
+        del w.series[s.id]
+    return Response(status=204)
+
+
+def _zone_named(name: object) -> ZoneInfo:
+    if name in (None, ""):
+        return _zone()
+    try:
+        return ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ApiFault(400, f"Invalid timezone {name!r}.") from None
+
+
+def _body_time(body: dict, key: str, zone: ZoneInfo) -> datetime:
+    raw = body.get(key)
+    try:
+        dt = datetime.fromisoformat(str(raw).strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiFault(400, f"{key} is required: an ISO 8601 time.") from None
+    return dt if dt.tzinfo else dt.replace(tzinfo=zone)
 
 
 def _rate_limit(w: World, meeting_id: str, continuing: bool) -> None:

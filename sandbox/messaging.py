@@ -144,6 +144,46 @@ def create_message(w: World, sender: Person, fields: dict[str, Any],
     return msg
 
 
+MAX_EDITS = 10  # Webex allows ten edits per message
+
+
+def edit_message(w: World, message_id: str, editor: Person, fields: dict[str, Any]) -> Message:
+    """PUT /messages/{id}: the author rewrites the text of a message in the given room."""
+    msg = readable_message(w, message_id, editor)
+    if fields.get("roomId") != msg.room_id:
+        raise ApiFault(400, "roomId is required and must be the message's room.")
+    if msg.person_id != editor.id:
+        raise ApiFault(403, "You can only edit your own messages.")
+    text, markdown = fields.get("text"), fields.get("markdown")
+    for name, value in (("text", text), ("markdown", markdown)):
+        if value is not None and not isinstance(value, str):
+            raise ApiFault(400, f"{name} must be a string.")
+        if value and len(value.encode()) > MAX_TEXT_BYTES:
+            raise ApiFault(400, f"The {name} is too long: at most {MAX_TEXT_BYTES} bytes.")
+    if not (text or markdown):
+        raise ApiFault(400, "An edit needs text or markdown.")
+    if msg.edits >= MAX_EDITS:
+        raise ApiFault(400, f"A message can be edited at most {MAX_EDITS} times.")
+    if markdown:
+        rendered = render(markdown, _resolver(w))
+        msg.markdown, msg.html, msg.text = markdown, rendered.html, text or rendered.text
+        msg.mentioned_people = rendered.mentioned_people
+        msg.mentioned_groups = rendered.mentioned_groups
+    else:
+        msg.text, msg.markdown, msg.html = text, None, None
+        msg.mentioned_people, msg.mentioned_groups = [], []
+    msg.edits += 1
+    msg.updated = w.now()
+    full = objects.message(w, msg)
+    w.add_event("message_updated", full)
+    data = {k: full[k] for k in ("id", "roomId", "roomType", "personId", "personEmail",
+                                 "created", "updated")}
+    if msg.mentioned_people:
+        data["mentionedPeople"] = list(msg.mentioned_people)
+    fan_out(w, "messages", "updated", data, editor.id, w.members(msg.room_id))
+    return msg
+
+
 def readable_message(w: World, message_id: str, reader: Person) -> Message:
     msg = w.messages.get(message_id)
     if msg is None or not w.is_member(msg.room_id, reader.id):
@@ -164,7 +204,7 @@ def delete_message(w: World, message_id: str, person: Person) -> None:
     room = w.rooms[msg.room_id]
     w.add_event("message_deleted", {"id": msg.id, "roomId": room.id})
     data = {"id": msg.id, "roomId": room.id, "roomType": room.type, "personId": msg.person_id,
-            "personEmail": w.people[msg.person_id].email, "created": objects.iso(msg.created)}
+            "personEmail": objects.email_of(w, msg.person_id), "created": objects.iso(msg.created)}
     fan_out(w, "messages", "deleted", data, person.id, w.members(room.id))
 
 

@@ -61,12 +61,13 @@ def room(w: World, r: Room, viewer_id: str) -> dict[str, Any]:
         "id": r.id,
         "title": title,
         "type": r.type,
-        "isLocked": False,
+        "isLocked": r.is_locked,
         "lastActivity": iso(r.last_activity),
         "creatorId": r.creator_id,
         "created": iso(r.created),
         "ownerId": w.org_id,
         "isReadOnly": False,
+        **({"description": r.description} if r.description else {}),
     }
 
 
@@ -104,12 +105,19 @@ def message(w: World, m: Message) -> dict[str, Any]:
         "html": m.html,
         "files": [content_url(w, c) for c in m.content_ids],
         "personId": m.person_id,
-        "personEmail": w.people[m.person_id].email,
+        "personEmail": email_of(w, m.person_id),
         "mentionedPeople": list(m.mentioned_people),
         "mentionedGroups": list(m.mentioned_groups),
         "attachments": m.attachments,
         "created": iso(m.created),
+        "updated": iso(m.updated) if m.updated else None,
     })
+
+
+def email_of(w: World, person_id: str) -> str:
+    """A deleted person's messages stay, without an address to show."""
+    p = w.people.get(person_id)
+    return p.email if p else ""
 
 
 def action(a: Action) -> dict[str, Any]:
@@ -161,7 +169,10 @@ def _host(w: World, host_id: str) -> dict[str, Any]:
 def series(w: World, s: Series, zone: tzinfo = UTC) -> dict[str, Any]:
     """The series item: the meeting as scheduled, with the number people dial."""
     recent = sorted((m for m in w.meetings.values() if m.series_id == s.id), key=lambda m: m.start)
-    start, end = (recent[-1].start, recent[-1].end) if recent else (s.created, s.created)
+    if s.start and s.end:
+        start, end = s.start, s.end
+    else:
+        start, end = (recent[-1].start, recent[-1].end) if recent else (s.created, s.created)
     return {
         "id": s.id,
         "meetingNumber": s.meeting_number,

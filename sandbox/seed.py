@@ -7,7 +7,9 @@ fast whatever the meeting sizes.
 
 from __future__ import annotations
 
+import base64
 import random
+import secrets
 import string
 import uuid
 from datetime import timedelta
@@ -58,6 +60,13 @@ def _uuid(rng: random.Random) -> str:
 def _token(rng: random.Random, org_uuid: str) -> str:
     body = "".join(rng.choices(string.ascii_letters + string.digits, k=64))
     return f"{body}_P0A1_{org_uuid}"
+
+
+def new_token(world: World) -> str:
+    """A fresh personal token shaped like the seeded ones (for people created later)."""
+    raw = world.org_id + "=" * (-len(world.org_id) % 4)
+    org_uuid = base64.b64decode(raw).decode().rsplit("/", 1)[-1]
+    return f"{secrets.token_hex(32)}_P0A1_{org_uuid}"
 
 
 def seed_world(world: World) -> None:

@@ -73,6 +73,8 @@ class Room:
     creator_id: str
     created: datetime
     last_activity: datetime
+    is_locked: bool = False  # a moderated space: only moderators manage its members
+    description: str = ""
 
 
 @dataclass
@@ -109,6 +111,8 @@ class Message:
     mentioned_groups: list[str] = field(default_factory=list)
     to_person_id: str | None = None
     to_person_email: str | None = None
+    updated: datetime | None = None  # set by an edit (PUT /messages/{id})
+    edits: int = 0
 
 
 @dataclass
@@ -159,6 +163,8 @@ class Series:
     meeting_number: str
     host_id: str
     created: datetime
+    start: datetime | None = None  # as scheduled with POST /meetings (first occurrence)
+    end: datetime | None = None
 
 
 @dataclass

@@ -1,0 +1,184 @@
+"""webexpythonsdk (the real client, from PyPI) across every endpoint the sandbox serves.
+
+Each test is a small story a bot or its test suite would run against Webex: create a space,
+manage its people, talk, edit, read 1:1 history, schedule a meeting, sign in with OAuth.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+from webexpythonsdk import WebexAPI
+from webexpythonsdk.exceptions import ApiError
+
+from tests.sandbox.test_oauth import REDIRECT, authorize
+from tests.sandbox.test_sdk import CARD, png_file
+
+
+def api(sandbox, token: str) -> WebexAPI:
+    return WebexAPI(access_token=token, base_url=sandbox.api_url + "/", wait_on_rate_limit=False)
+
+
+def status_of(call) -> int:
+    with pytest.raises(ApiError) as err:
+        call()
+    return err.value.status_code
+
+
+def others(sandbox, n: int) -> list[dict]:
+    return [p for p in sandbox.state["people"] if not p["admin"]][:n]
+
+
+def test_rooms_lifecycle(sandbox):
+    me = api(sandbox, sandbox.user["token"])
+    room = me.rooms.create("Launch plan", description="Ship it")
+    assert room.type == "group" and room.creatorId == sandbox.user["id"] and not room.isLocked
+    assert me.rooms.get(room.id).title == "Launch plan"
+    assert room.id in [r.id for r in me.rooms.list(type="group", sortBy="created")]
+    assert [m.personId for m in me.memberships.list(roomId=room.id)] == [sandbox.user["id"]]
+    info = me.rooms.get_meeting_info(room.id)
+    assert info.roomId == room.id and info.meetingNumber and info.sipAddress
+    renamed = me.rooms.update(room.id, title="Launch plan v2")
+    assert renamed.title == "Launch plan v2" and me.rooms.get(room.id).title == "Launch plan v2"
+    outsider = api(sandbox, sandbox.admin_person["token"])
+    assert status_of(lambda: outsider.rooms.get(room.id)) == 404
+    assert status_of(lambda: me.rooms.create("")) == 400
+    me.rooms.delete(room.id)
+    assert status_of(lambda: me.rooms.get(room.id)) == 404
+    direct = sandbox.direct_room(sandbox.user["email"])["id"]
+    assert status_of(lambda: me.rooms.update(direct, title="renamed")) == 400
+    assert status_of(lambda: me.rooms.delete(direct)) == 403
+
+
+def test_memberships_lifecycle(sandbox):
+    owner = api(sandbox, sandbox.user["token"])
+    guest, third = others(sandbox, 3)[1:]
+    room = owner.rooms.create("Moderated")
+    added = owner.memberships.create(room.id, personEmail=guest["email"])
+    assert added.personId == guest["id"] and added.roomId == room.id and not added.isModerator
+    assert owner.memberships.get(added.id).personEmail == guest["email"]
+    by_email = list(owner.memberships.list(roomId=room.id, personEmail=guest["email"]))
+    assert [m.id for m in by_email] == [added.id]
+    assert status_of(lambda: owner.memberships.create(room.id, personId=guest["id"])) == 409
+
+    mine = next(m for m in owner.memberships.list(roomId=room.id)
+                if m.personId == sandbox.user["id"])
+    assert owner.memberships.update(mine.id, isModerator=True).isModerator
+    assert owner.rooms.get(room.id).isLocked  # a moderator makes the space moderated
+    visitor = api(sandbox, guest["token"])
+    # In a moderated space only moderators manage others; anyone may leave.
+    assert status_of(lambda: visitor.memberships.create(room.id, personId=third["id"])) == 403
+    assert status_of(lambda: visitor.memberships.delete(mine.id)) == 403
+    visitor.memberships.delete(added.id)
+    assert status_of(lambda: owner.memberships.get(added.id)) == 404
+    assert status_of(lambda: visitor.rooms.get(room.id)) == 404
+    bot_in = owner.memberships.create(room.id, personId=sandbox.bot["id"])
+    owner.memberships.delete(bot_in.id)
+    assert sandbox.bot["id"] not in [m.personId for m in owner.memberships.list(roomId=room.id)]
+
+
+def test_message_edit_and_direct_listing(sandbox):
+    person = api(sandbox, sandbox.admin_person["token"])
+    bot = api(sandbox, sandbox.bot["token"])
+    first = person.messages.create(toPersonEmail=sandbox.bot["email"], text="frist")
+    edited = person.messages.update(first.id, roomId=first.roomId, text="first")
+    assert edited.text == "first" and edited.id == first.id and edited.updated
+    assert bot.messages.get(first.id).text == "first"
+    with_markdown = person.messages.update(first.id, roomId=first.roomId, markdown="**first**")
+    assert with_markdown.html == "<p><strong>first</strong></p>" and with_markdown.text == "first"
+    assert status_of(lambda: bot.messages.update(first.id, roomId=first.roomId, text="x")) == 403
+    assert status_of(lambda: person.messages.update(first.id, roomId="nope", text="x")) == 400
+
+    reply = bot.messages.create(toPersonId=sandbox.admin_person["id"], text="hello",
+                                parentId=first.id)
+    mine = list(bot.messages.list_direct(personEmail=sandbox.admin_person["email"]))
+    assert [m.id for m in mine[:2]] == [reply.id, first.id]  # newest first
+    theirs = list(person.messages.list_direct(personId=sandbox.bot["id"]))
+    assert [m.id for m in theirs] == [m.id for m in mine]
+    thread = list(bot.messages.list_direct(personId=sandbox.admin_person["id"],
+                                           parentId=first.id))
+    assert [m.id for m in thread] == [reply.id]
+    nobody = others(sandbox, 4)[3]
+    assert list(bot.messages.list_direct(personEmail=nobody["email"])) == []
+
+
+def test_files_local_and_by_url(sandbox, tmp_path):
+    person = api(sandbox, sandbox.admin_person["token"])
+    room = sandbox.direct_room(sandbox.admin_person["email"])["id"]
+    local = str(png_file(tmp_path / "red.png"))
+    uploaded = person.messages.create(roomId=room, text="local", files=[local])
+    content_id = uploaded.files[0].rsplit("/", 1)[-1]
+    public = f"{sandbox.url}/_sandbox/contents/{content_id}"
+    linked = person.messages.create(roomId=room, text="by url", files=[public])
+    assert len(linked.files) == 1 and linked.files[0] != uploaded.files[0]
+    headers = {"Authorization": f"Bearer {sandbox.bot['token']}"}
+    original = requests.get(uploaded.files[0], headers=headers, timeout=5)
+    copy = requests.get(linked.files[0], headers=headers, timeout=5)
+    assert copy.content == original.content and copy.content.startswith(b"\x89PNG")
+    assert copy.headers["Content-Type"] == "image/png"
+    assert 'filename="red.png"' in copy.headers["Content-Disposition"]
+    dead = f"{sandbox.url}/_sandbox/contents/nothing-here"
+    assert status_of(lambda: person.messages.create(roomId=room, files=[dead])) == 400
+
+
+def test_people_admin_lifecycle(sandbox):
+    admin = api(sandbox, sandbox.admin_person["token"])
+    created = admin.people.create(["New.Hire@sandbox.example.com"], firstName="New",
+                                  lastName="Hire")
+    assert created.emails == ["new.hire@sandbox.example.com"] and created.displayName == "New Hire"
+    assert [p.id for p in admin.people.list(email="new.hire@sandbox.example.com")] == [created.id]
+    token = next(p["token"] for p in sandbox.admin("GET", "state")["people"]
+                 if p["id"] == created.id)
+    assert api(sandbox, token).people.me().id == created.id  # the new person can act
+    updated = admin.people.update(created.id, displayName="Newly Hired", firstName="Newly",
+                                  lastName="Hired")
+    assert admin.people.get(created.id).displayName == updated.displayName == "Newly Hired"
+    assert [p.id for p in admin.people.list(displayName="Newly")] == [created.id]
+    user = api(sandbox, sandbox.user["token"])
+    assert status_of(lambda: user.people.create(["x@sandbox.example.com"])) == 403
+    assert status_of(lambda: admin.people.create(["new.hire@sandbox.example.com"])) == 409
+    admin.people.delete(created.id)
+    assert status_of(lambda: admin.people.get(created.id)) == 404
+    assert status_of(lambda: api(sandbox, token).people.me()) == 401
+
+
+def test_cards_through_the_sdk(sandbox):
+    bot = api(sandbox, sandbox.bot["token"])
+    person = api(sandbox, sandbox.admin_person["token"])
+    room = sandbox.direct_room(sandbox.admin_person["email"])["id"]
+    card = bot.messages.create(roomId=room, text="fallback", attachments=[CARD])
+    action = person.attachment_actions.create("submit", card.id, {"note": "yes"})
+    assert bot.attachment_actions.get(action.id).inputs == {"note": "yes"}
+
+
+def test_meetings_schedule_list_get_delete(sandbox):
+    host = api(sandbox, sandbox.user["token"])
+    start = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
+    scheduled = host.meetings.create("Planning poker", start.isoformat(),
+                                     (start + timedelta(minutes=30)).isoformat())
+    assert scheduled.meetingType == "meetingSeries" and scheduled.meetingNumber
+    assert scheduled.hostEmail == sandbox.user["email"]
+    window = {"from_": (start - timedelta(hours=1)).isoformat(),
+              "to": (start + timedelta(hours=1)).isoformat()}
+    assert [m.id for m in host.meetings.list(**window)] == [scheduled.id]
+    assert host.meetings.get(scheduled.id).title == "Planning poker"
+    ended = list(host.meetings.list(meetingType="meeting", state="ended"))
+    for m in ended:
+        assert host.meetings.get(m.id).state == "ended"
+    host.meetings.delete(scheduled.id)
+    assert status_of(lambda: host.meetings.get(scheduled.id)) == 404
+
+
+def test_oauth_tokens_through_the_sdk(sandbox):
+    integration = sandbox.state["integration"]
+    code = authorize(sandbox, sandbox.user)["code"]
+    sdk = WebexAPI(access_token="unused", base_url=sandbox.api_url + "/")
+    granted = sdk.access_tokens.get(integration["client_id"], integration["client_secret"],
+                                    code, REDIRECT)
+    assert api(sandbox, granted.access_token).people.me().id == sandbox.user["id"]
+    renewed = sdk.access_tokens.refresh(integration["client_id"],
+                                        integration["client_secret"], granted.refresh_token)
+    assert renewed.access_token != granted.access_token
+    assert api(sandbox, renewed.access_token).people.me().id == sandbox.user["id"]
