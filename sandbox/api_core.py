@@ -71,6 +71,8 @@ def rooms_list():
         rooms = [r for r in w.rooms.values() if w.is_member(r.id, me.id)]
         if kind:
             rooms = [r for r in rooms if r.type == kind]
+        if request.args.get("teamId"):
+            rooms = [r for r in rooms if r.team_id == request.args["teamId"]]
         sort = request.args.get("sortBy", "lastactivity")
         key = (lambda r: r.created) if sort == "created" else (lambda r: r.last_activity)
         rooms.sort(key=key, reverse=True)

@@ -62,10 +62,14 @@ def rooms_create():
     body = json_body()
     title = _title(body)
     locked = bool(_flag(body, "isLocked"))
+    team_id = body.get("teamId") or None
     with w.lock:
+        if team_id is not None and not any(m.team_id == team_id and m.person_id == me.id
+                                           for m in w.team_memberships.values()):
+            raise ApiFault(404, "Could not find a team with provided ID.")
         now = w.now()
         room = Room(webex_id("ROOM"), title or "", "group", me.id, now, now, locked,
-                    str(body.get("description") or ""))
+                    str(body.get("description") or ""), team_id)
         w.rooms[room.id] = room
         membership = w.add_membership(room.id, me.id, moderator=locked)
         data = objects.room(w, room, me.id)

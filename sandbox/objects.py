@@ -68,6 +68,7 @@ def room(w: World, r: Room, viewer_id: str) -> dict[str, Any]:
         "ownerId": w.org_id,
         "isReadOnly": False,
         **({"description": r.description} if r.description else {}),
+        **({"teamId": r.team_id} if r.team_id else {}),
     }
 
 

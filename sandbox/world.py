@@ -75,6 +75,25 @@ class Room:
     last_activity: datetime
     is_locked: bool = False  # a moderated space: only moderators manage its members
     description: str = ""
+    team_id: str | None = None
+
+
+@dataclass
+class Team:
+    id: str
+    name: str
+    creator_id: str
+    created: datetime
+    description: str = ""
+
+
+@dataclass
+class TeamMembership:
+    id: str
+    team_id: str
+    person_id: str
+    created: datetime
+    is_moderator: bool = False
 
 
 @dataclass
@@ -249,6 +268,8 @@ class World:
         self.messages: dict[str, Message] = {}  # insertion order = creation order
         self.contents: dict[str, Content] = {}
         self.webhooks: dict[str, Webhook] = {}
+        self.teams: dict[str, Team] = {}
+        self.team_memberships: dict[str, TeamMembership] = {}
         self.actions: dict[str, Action] = {}
         self.series: dict[str, Series] = {}
         self.meetings: dict[str, Meeting] = {}

@@ -182,3 +182,47 @@ def test_oauth_tokens_through_the_sdk(sandbox):
                                         integration["client_secret"], granted.refresh_token)
     assert renewed.access_token != granted.access_token
     assert api(sandbox, renewed.access_token).people.me().id == sandbox.user["id"]
+
+
+def test_teams_and_team_memberships(sandbox):
+    lead = api(sandbox, sandbox.user["token"])
+    mate = others(sandbox, 2)[1]
+    team = lead.teams.create("Quality guild", description="Calls that work")
+    assert team.creatorId == sandbox.user["id"]
+    assert [t.id for t in lead.teams.list()] == [team.id]
+    general = list(lead.rooms.list(teamId=team.id))
+    assert [r.title for r in general] == ["Quality guild"] and general[0].teamId == team.id
+    joined = lead.team_memberships.create(team.id, personEmail=mate["email"])
+    assert joined.personId == mate["id"] and not joined.isModerator
+    assert {m.personId for m in lead.team_memberships.list(team.id)} == {
+        sandbox.user["id"], mate["id"]}
+    member = api(sandbox, mate["token"])
+    assert member.teams.get(team.id).name == "Quality guild"
+    assert general[0].id in [r.id for r in member.rooms.list(teamId=team.id)]
+    side = lead.rooms.create("Guild backlog", teamId=team.id)
+    assert side.teamId == team.id
+    assert status_of(lambda: member.teams.update(team.id, name="Mine now")) == 403
+    assert lead.team_memberships.update(joined.id, isModerator=True).isModerator
+    assert member.teams.update(team.id, name="Quality guild 2").name == "Quality guild 2"
+    assert lead.rooms.get(general[0].id).title == "Quality guild 2"
+    member.team_memberships.delete(joined.id)
+    assert status_of(lambda: member.teams.get(team.id)) == 404
+    assert status_of(lambda: member.rooms.get(general[0].id)) == 404
+    lead.teams.delete(team.id)
+    assert list(lead.teams.list()) == []
+    assert status_of(lambda: lead.rooms.get(side.id)) == 404
+
+
+def test_org_directory(sandbox):
+    admin = api(sandbox, sandbox.admin_person["token"])
+    me = admin.people.me()
+    orgs = list(admin.organizations.list())
+    assert [o.id for o in orgs] == [me.orgId] and admin.organizations.get(me.orgId).displayName
+    licenses = list(admin.licenses.list(orgId=me.orgId, max=1))
+    assert len(licenses) == 3 and set(me.licenses) < {lic.id for lic in licenses}
+    by_name = {lic.name: lic for lic in licenses}
+    assert admin.licenses.get(by_name["Advanced Messaging"].id).totalUnits == 100
+    roles = {r.id: r.name for r in admin.roles.list()}
+    assert roles[me.roles[0]] == "Full Administrator"
+    assert admin.roles.get(me.roles[0]).name == "Full Administrator"
+    assert status_of(lambda: admin.roles.get("nope")) == 404
