@@ -118,7 +118,10 @@ def memberships_create():
         p = w.people.get(body.get("personId", "")) or w.person_by_email(body.get("personEmail", ""))
         if p is None:
             raise ApiFault(404, "Could not find the person to add.")
-        return jsonify(add_member(w, room, p, me, bool(body.get("isModerator"))))
+        moderator = bool(body.get("isModerator"))
+        if moderator:  # a space with a moderator is a moderated (locked) space
+            room.is_locked = True
+        return jsonify(add_member(w, room, p, me, moderator))
 
 
 def _message_fields() -> tuple[dict[str, Any], Upload | None]:
