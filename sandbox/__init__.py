@@ -7,8 +7,9 @@ the two meet over HTTP only.
 Modules: `world` (state, clock), `seed` (deterministic org), `qualities` (media-session data),
 `markup` (markdown → html, mentions), `messaging` (message/card/membership rules), `deliveries`
 (webhook fan-out and the delivery thread), `http` (errors, auth, pagination), `objects` (JSON
-shapes), `api_core` / `api_manage` / `api_teams` / `api_directory` / `api_webhooks` /
-`api_oauth` / `api_meetings` (the `/v1` and `/analytics/v1` routes), `admin` (`/_sandbox` controls and feeds), `app`, `server`.
+shapes), `api_core` / `api_manage` / `api_teams` / `api_directory` / `api_events` /
+`api_webhooks` / `api_oauth` / `api_meetings` (the `/v1` and `/analytics/v1` routes), `admin`
+(`/_sandbox` controls and feeds), `app`, `server`.
 
 Controls (no auth, loopback only), all JSON:
 - `GET /_sandbox/state`: the contract's state file (+ `integration.client_id/client_secret`).

@@ -13,6 +13,7 @@ from sandbox import (
     admin,
     api_core,
     api_directory,
+    api_events,
     api_manage,
     api_meetings,
     api_oauth,
@@ -46,8 +47,8 @@ def create_app(world: World | None = None, *, seed: int = 1) -> Flask:
     # Webex answers `/v1/people/?id=…` like `/v1/people?id=…` (the JS SDK adds the slash):
     # rules added from here on match with or without it, and never redirect.
     app.url_map.strict_slashes = False
-    for bp in (api_core.bp, api_manage.bp, api_teams.bp, api_directory.bp, api_webhooks.bp,
-               api_oauth.bp, api_meetings.bp):
+    for bp in (api_core.bp, api_manage.bp, api_teams.bp, api_directory.bp, api_events.bp,
+               api_webhooks.bp, api_oauth.bp, api_meetings.bp):
         app.register_blueprint(bp, url_prefix="/v1")
     app.register_blueprint(api_meetings.analytics, url_prefix="/analytics/v1")
     app.register_blueprint(admin.bp, url_prefix="/_sandbox")

@@ -22,7 +22,7 @@ from typing import Any
 import requests
 
 from sandbox import objects
-from sandbox.world import Webhook, World, iso
+from sandbox.world import Webhook, World, iso, webex_id
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,9 @@ def fan_out(w: World, resource: str, event: str, data: dict[str, Any], actor_id:
     """Queue `data` for every active webhook of an `audience` member that matches the event."""
     owners = set(audience)
     with w.lock:
+        # Every event also goes to the org's activity log (the Events API, sandbox.api_events).
+        w.activity.append({"id": webex_id("EVENT"), "resource": resource, "type": event,
+                           "actorId": actor_id, "created": w.now(), "data": dict(data)})
         for hook in list(w.webhooks.values()):
             if hook.status != "active" or hook.owner_id not in owners:
                 continue

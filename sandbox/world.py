@@ -281,6 +281,7 @@ class World:
         self.calls: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
         self.deliveries: list[dict[str, Any]] = []
+        self.activity: list[dict[str, Any]] = []  # the Events API's log, oldest first
         self.deliverer: Any = None  # sandbox.deliveries.Deliverer, attached by create_app
 
     # -- clock -------------------------------------------------------------------------------

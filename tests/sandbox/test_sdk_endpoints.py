@@ -226,3 +226,22 @@ def test_org_directory(sandbox):
     assert roles[me.roles[0]] == "Full Administrator"
     assert admin.roles.get(me.roles[0]).name == "Full Administrator"
     assert status_of(lambda: admin.roles.get("nope")) == 404
+
+
+def test_events_log_the_org_activity(sandbox):
+    person = api(sandbox, sandbox.user["token"])
+    admin = api(sandbox, sandbox.admin_person["token"])
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    sent = person.messages.create(toPersonEmail=sandbox.bot["email"], text="audit me")
+    person.messages.delete(sent.id)
+    room = person.rooms.create("Audited")
+    newest = list(admin.events.list(max=2))
+    assert [(e.resource, e.type) for e in newest[:1]] == [("memberships", "created")]
+    messages = list(admin.events.list(resource="messages", actorId=sandbox.user["id"]))
+    assert [(e.type, e.data.id) for e in messages] == [("deleted", sent.id), ("created", sent.id)]
+    assert all(e.actorId == sandbox.user["id"] and e.orgId for e in messages)
+    created = list(admin.events.list(type="created", _from=before.isoformat()))
+    assert {e.resource for e in created} == {"messages", "rooms", "memberships"}
+    assert admin.events.get(messages[0].id).data.id == sent.id
+    assert room.id in {getattr(e.data, "roomId", None) or e.data.id for e in created}
+    assert status_of(lambda: list(person.events.list())) == 403
