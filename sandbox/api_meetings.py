@@ -27,7 +27,7 @@ from flask import Blueprint, Response, jsonify, request
 from sandbox import objects
 from sandbox.http import ApiFault, bearer, caller, int_arg, json_body, next_link, paged, world
 from sandbox.qualities import meeting_items
-from sandbox.world import Meeting, Person, Series, World
+from sandbox.world import Meeting, Person, Series, World, parse_iso
 
 bp = Blueprint("meetings", __name__)
 analytics = Blueprint("analytics", __name__)
@@ -69,10 +69,9 @@ def _time_arg(name: str, zone: ZoneInfo) -> datetime | None:
     if not raw:
         return None
     try:
-        dt = datetime.fromisoformat(raw.strip().replace("Z", "+00:00").replace(" ", "+"))
+        return parse_iso(raw, zone)
     except ValueError:
         raise ApiFault(400, f"Invalid '{name}': expected an ISO 8601 time.") from None
-    return dt if dt.tzinfo else dt.replace(tzinfo=zone)
 
 
 def _range(w: World, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -190,12 +189,10 @@ def _zone_named(name: object) -> ZoneInfo:
 
 
 def _body_time(body: dict, key: str, zone: ZoneInfo) -> datetime:
-    raw = body.get(key)
     try:
-        dt = datetime.fromisoformat(str(raw).strip().replace("Z", "+00:00"))
+        return parse_iso(str(body.get(key)), zone)
     except ValueError:
         raise ApiFault(400, f"{key} is required: an ISO 8601 time.") from None
-    return dt if dt.tzinfo else dt.replace(tzinfo=zone)
 
 
 def _rate_limit(w: World, meeting_id: str, continuing: bool) -> None:

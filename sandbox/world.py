@@ -11,7 +11,7 @@ import base64
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 ACCESS_TTL = timedelta(days=14)
@@ -33,10 +33,10 @@ def iso(dt: datetime, ms: bool = True) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_iso(text: str) -> datetime:
-    """Parse ISO 8601 (with `Z`, an offset, or naive meaning UTC); ValueError when malformed."""
+def parse_iso(text: str, zone: tzinfo = UTC) -> datetime:
+    """Parse ISO 8601 (with `Z`, an offset, or naive meaning `zone`); ValueError when malformed."""
     dt = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace(" ", "+"))
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    return dt if dt.tzinfo else dt.replace(tzinfo=zone)
 
 
 @dataclass
