@@ -18,6 +18,7 @@ from sandbox.messaging import (
     create_message,
     delete_message,
     edit_message,
+    may_manage_members,
     readable_message,
     submit_action,
     visible_room,
@@ -110,11 +111,7 @@ def memberships_create():
     body = json_body()
     with w.lock:
         room = visible_room(w, str(body.get("roomId")), me.id)
-        if room.type == "direct":
-            raise ApiFault(409, "Cannot add people to a 1:1 space.")
-        mine = w.membership(room.id, me.id)
-        if room.is_locked and not (mine and mine.is_moderator):
-            raise ApiFault(403, "Only moderators can add people to a locked space.")
+        may_manage_members(w, room, me)
         p = w.people.get(body.get("personId", "")) or w.person_by_email(body.get("personEmail", ""))
         if p is None:
             raise ApiFault(404, "Could not find the person to add.")

@@ -20,7 +20,7 @@ from flask import Blueprint, Response, jsonify
 from sandbox import objects
 from sandbox.deliveries import fan_out
 from sandbox.http import ApiFault, caller, json_body, world
-from sandbox.messaging import visible_room
+from sandbox.messaging import may_manage_members, visible_room
 from sandbox.seed import BOT_SCOPES, USER_SCOPES, new_token
 from sandbox.world import Membership, Person, Room, Token, World, webex_id
 
@@ -46,13 +46,6 @@ def _flag(body: dict[str, Any], key: str) -> bool | None:
 def _is_moderator(w: World, room_id: str, person_id: str) -> bool:
     m = w.membership(room_id, person_id)
     return bool(m and m.is_moderator)
-
-
-def _may_manage(w: World, room: Room, actor: Person) -> None:
-    if room.type == "direct":
-        raise ApiFault(409, "Memberships of a 1:1 space cannot change.")
-    if room.is_locked and not _is_moderator(w, room.id, actor.id):
-        raise ApiFault(403, "Only moderators can change memberships of a locked space.")
 
 
 # -- rooms -------------------------------------------------------------------------------------
@@ -184,7 +177,7 @@ def memberships_delete(membership_id: str):
         m = _membership(w, membership_id, me)
         room = w.rooms[m.room_id]
         if m.person_id != me.id:
-            _may_manage(w, room, me)
+            may_manage_members(w, room, me)
         elif room.type == "direct":
             raise ApiFault(409, "Nobody can leave a 1:1 space.")
         data = objects.membership(w, m)

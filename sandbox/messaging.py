@@ -35,6 +35,15 @@ def visible_room(w: World, room_id: str, person_id: str) -> Room:
     return room
 
 
+def may_manage_members(w: World, room: Room, actor: Person) -> None:
+    """Anyone in a group space adds or removes people, only moderators in a locked one."""
+    if room.type == "direct":
+        raise ApiFault(409, "Memberships of a 1:1 space cannot change.")
+    mine = w.membership(room.id, actor.id)
+    if room.is_locked and not (mine and mine.is_moderator):
+        raise ApiFault(403, "Only moderators can change memberships of a locked space.")
+
+
 def direct_room_with(w: World, sender: Person, other: Person) -> Room:
     if other.id == sender.id:
         raise ApiFault(400, "Cannot send a direct message to yourself.")
