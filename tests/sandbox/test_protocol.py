@@ -90,3 +90,25 @@ def test_firehose_covers_messaging_but_not_card_presses(sandbox, receiver):
     messages = [env for path, env in seen if env["resource"] == "messages"]
     assert [env["id"] for env in messages] == [firehose["id"], firehose["id"]]
     assert all(path == "/firehose" for path, env in seen if env["resource"] == "messages")
+
+
+def test_edits_and_departures_are_delivered(sandbox, receiver):
+    """messages/updated after PUT /messages/{id}; memberships/deleted reaches the one removed."""
+    hook(sandbox, receiver, sandbox.bot["token"], "all", "all")
+    room = sandbox.direct_room(sandbox.admin_person["email"])["id"]
+    msg = post(sandbox, sandbox.admin_person, roomId=room, text="tpyo")
+    edited = sandbox.call("PUT", f"messages/{msg['id']}", sandbox.admin_person["token"],
+                          json={"roomId": room, "text": "typo"})
+    assert edited.status_code == 200 and edited.json()["text"] == "typo"
+    group = sandbox.group["id"]
+    mine = sandbox.call("GET", "memberships", sandbox.bot["token"],
+                        params={"roomId": group, "personId": sandbox.bot["id"]}).json()["items"]
+    gone = sandbox.call("DELETE", f"memberships/{mine[0]['id']}", sandbox.admin_person["token"])
+    assert gone.status_code == 204
+    got = wait_until(lambda: len(receiver.received()) >= 3 and receiver.received())
+    seen = [(e["resource"], e["event"], e["data"]["id"])
+            for e in (json.loads(r.body) for r in got)]
+    assert seen == [("messages", "created", msg["id"]), ("messages", "updated", msg["id"]),
+                    ("memberships", "deleted", mine[0]["id"])]
+    updated = json.loads(got[1].body)["data"]
+    assert "text" not in updated and updated["updated"] >= updated["created"]
