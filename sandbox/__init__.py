@@ -7,16 +7,18 @@ the two meet over HTTP only.
 Modules: `world` (state, clock), `seed` (deterministic org), `qualities` (media-session data),
 `markup` (markdown → html, mentions), `messaging` (message/card/membership rules), `deliveries`
 (webhook fan-out and the delivery thread), `http` (errors, auth, pagination), `objects` (JSON
-shapes), `api_core` / `api_webhooks` / `api_oauth` / `api_meetings` (the `/v1` and
-`/analytics/v1` routes), `admin` (`/_sandbox` controls and feeds), `app`, `server`.
+shapes), `api_core` / `api_manage` / `api_teams` / `api_directory` / `api_events` /
+`api_webhooks` / `api_oauth` / `api_meetings` (the `/v1` and `/analytics/v1` routes), `admin`
+(`/_sandbox` controls and feeds), `app`, `server`.
 
 Controls (no auth, loopback only), all JSON:
 - `GET /_sandbox/state`: the contract's state file (+ `integration.client_id/client_secret`).
 - `GET /_sandbox/calls|events|deliveries?since=N&wait=S`: `{"items": [...], "next": N}`;
   `wait` long-polls up to S (≤ 30) seconds for a first new item. Calls are
   `{index, method, path, query, status, as}` (`as` = person id, `"bot"`, or null); events are
-  `{index, type, data}` with type `message` (data = full message object), `message_deleted`
-  (`{id, roomId}`), `action` (attachment action with inputs) or `membership`; deliveries are
+  `{index, type, data}` with type `message` (data = full message object), `message_updated`
+  (the edited message), `message_deleted` (`{id, roomId}`), `action` (attachment action with
+  inputs), `membership` or `membership_deleted` (a membership object); deliveries are
   `{index, webhookId, targetUrl, resource, event, dataId, attempts, status, error, ok,
   webhookStatus, at}`.
 - `POST /_sandbox/calls/reset`; `GET|POST /_sandbox/clock` (`{"advance": s}` or `{"set": iso}`);

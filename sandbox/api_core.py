@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import mimetypes
+import re
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlparse
 
+import requests
 from flask import Blueprint, Response, jsonify, request
 
 from sandbox import objects
@@ -14,6 +17,8 @@ from sandbox.messaging import (
     add_member,
     create_message,
     delete_message,
+    edit_message,
+    may_manage_members,
     readable_message,
     submit_action,
     visible_room,
@@ -21,6 +26,7 @@ from sandbox.messaging import (
 from sandbox.world import parse_iso
 
 bp = Blueprint("core", __name__)
+MAX_FILE_BYTES = 100 * 1024 * 1024
 
 
 @bp.get("/people/me")
@@ -66,6 +72,8 @@ def rooms_list():
         rooms = [r for r in w.rooms.values() if w.is_member(r.id, me.id)]
         if kind:
             rooms = [r for r in rooms if r.type == kind]
+        if request.args.get("teamId"):
+            rooms = [r for r in rooms if r.team_id == request.args["teamId"]]
         sort = request.args.get("sortBy", "lastactivity")
         key = (lambda r: r.created) if sort == "created" else (lambda r: r.last_activity)
         rooms.sort(key=key, reverse=True)
@@ -103,12 +111,14 @@ def memberships_create():
     body = json_body()
     with w.lock:
         room = visible_room(w, str(body.get("roomId")), me.id)
-        if room.type == "direct":
-            raise ApiFault(409, "Cannot add people to a 1:1 space.")
+        may_manage_members(w, room, me)
         p = w.people.get(body.get("personId", "")) or w.person_by_email(body.get("personEmail", ""))
         if p is None:
             raise ApiFault(404, "Could not find the person to add.")
-        return jsonify(add_member(w, room, p, me, bool(body.get("isModerator"))))
+        moderator = bool(body.get("isModerator"))
+        if moderator:  # a space with a moderator is a moderated (locked) space
+            room.is_locked = True
+        return jsonify(add_member(w, room, p, me, moderator))
 
 
 def _message_fields() -> tuple[dict[str, Any], Upload | None]:
@@ -124,10 +134,32 @@ def _message_fields() -> tuple[dict[str, Any], Upload | None]:
             upload = Upload(f.filename or "file", kind, f.read())
         return fields, upload
     fields = json_body()
-    urls = fields.get("files")
-    if urls:
-        raise ApiFault(400, "The sandbox cannot fetch files by URL: upload them (multipart).")
-    return fields, None
+    urls = fields.pop("files", None)
+    if not urls:
+        return fields, None
+    if not isinstance(urls, list) or len(urls) != 1 or not isinstance(urls[0], str):
+        raise ApiFault(400, "files must be a list of one URL.")
+    return fields, _fetch(urls[0])
+
+
+def _fetch(url: str) -> Upload:
+    """Webex downloads a file given by URL when the message is posted; so does the sandbox."""
+    if not url.startswith(("http://", "https://")):
+        raise ApiFault(400, "files must hold a public http(s) URL.")
+    try:
+        with requests.get(url, timeout=10, stream=True) as resp:
+            resp.raise_for_status()
+            data = resp.raw.read(MAX_FILE_BYTES + 1, decode_content=True)
+            kind = resp.headers.get("Content-Type", "").split(";")[0].strip()
+            disposition = resp.headers.get("Content-Disposition", "")
+    except requests.RequestException as exc:
+        raise ApiFault(400, f"Could not download the file at {url}: {type(exc).__name__}.") \
+            from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ApiFault(400, "The file is larger than 100 MB.")
+    named = re.search(r'filename="([^"]+)"', disposition)
+    name = named.group(1) if named else unquote(urlparse(url).path.rsplit("/", 1)[-1]) or "file"
+    return Upload(name, kind or mimetypes.guess_type(name)[0] or "application/octet-stream", data)
 
 
 @bp.post("/messages")
@@ -144,6 +176,32 @@ def messages_get(message_id: str):
     w, me = world(), caller()
     with w.lock:
         return jsonify(objects.message(w, readable_message(w, message_id, me)))
+
+
+@bp.put("/messages/<message_id>")
+def messages_edit(message_id: str):
+    w, me = world(), caller()
+    fields = json_body()
+    with w.lock:
+        return jsonify(objects.message(w, edit_message(w, message_id, me, fields)))
+
+
+@bp.get("/messages/direct")
+def messages_direct():
+    """The caller's 1:1 messages with one person, newest first (`parentId` for a thread)."""
+    w, me = world(), caller()
+    person_id, email = request.args.get("personId"), request.args.get("personEmail")
+    if bool(person_id) == bool(email):
+        raise ApiFault(400, "Exactly one of personId or personEmail is required.")
+    with w.lock:
+        other = w.people.get(person_id or "") or w.person_by_email(email or "")
+        room = w.direct_room(me.id, other.id) if other else None
+        if room is None:
+            return jsonify({"items": []})
+        found = [m for m in reversed(w.messages.values()) if m.room_id == room.id]
+        if request.args.get("parentId"):
+            found = [m for m in found if m.parent_id == request.args["parentId"]]
+        return paged([objects.message(w, m) for m in found], default_max=50)
 
 
 @bp.delete("/messages/<message_id>")

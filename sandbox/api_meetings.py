@@ -2,7 +2,14 @@
 
 Choices where Webex is silent or the sandbox is simpler (documented for users of the fake):
 - `meetingType=scheduledMeeting` lists nothing: the sandbox has no upcoming occurrences.
-- Without `from`, it is 7 days before `to`; without `to`, now (or `from` + 7 days if later).
+- `from` is inclusive, `to` exclusive, naive times are in the `timezone` request header's zone;
+  only `from` given: `to` is `from` + 7 days; only `to`: `from` is `to` - 7 days (the reference);
+  neither: the last 7 days up to now (the sandbox's choice). `from` after `to` answers 400.
+- Series are listed when one of their instances starts in the range.
+- An ended instance is listed 15 minutes after its end (Webex takes about that long to publish
+  it); `GET /meetings/{id}` answers it at once, as after a `meetings`/`ended` webhook.
+- The `timezone` request header (IANA name) gives the response's times in that zone; unknown
+  names answer 400.
 - Qualities outside the data window (before start + 10 min, after start + 7 days) answer
   200 with empty `items`.
 - The 1-request-per-5-minutes limit is per meeting instance across all tokens; a page request
@@ -11,12 +18,14 @@ Choices where Webex is silent or the sandbox is simpler (documented for users of
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from sandbox import objects
-from sandbox.http import ApiFault, bearer, caller, int_arg, next_link, paged, world
+from sandbox.http import ApiFault, bearer, caller, int_arg, json_body, next_link, paged, world
 from sandbox.qualities import meeting_items
 from sandbox.world import Meeting, Person, Series, World, parse_iso
 
@@ -24,6 +33,8 @@ bp = Blueprint("meetings", __name__)
 analytics = Blueprint("analytics", __name__)
 
 AVAILABLE_AFTER = timedelta(minutes=10)
+LISTED_AFTER_END = timedelta(minutes=15)
+WINDOW = timedelta(days=7)
 RETENTION = timedelta(days=7)
 PAGE_GRACE = timedelta(seconds=60)
 
@@ -43,14 +54,39 @@ def _visible_meeting(w: World, person: Person, m: Meeting) -> bool:
     return w.series[m.series_id].host_id == person.id or _attended(w, person, meeting=m)
 
 
-def _time_arg(name: str) -> datetime | None:
+def _zone() -> ZoneInfo:
+    """The `timezone` request header: the zone of the response's times (UTC by default)."""
+    name = request.headers.get("timezone", "").strip() or "UTC"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ApiFault(400, f"Invalid timezone header {name!r}: expected an IANA name "
+                            "such as Europe/Berlin.") from None
+
+
+def _time_arg(name: str, zone: ZoneInfo) -> datetime | None:
     raw = request.args.get(name)
     if not raw:
         return None
     try:
-        return parse_iso(raw)
+        return parse_iso(raw, zone)
     except ValueError:
         raise ApiFault(400, f"Invalid '{name}': expected an ISO 8601 time.") from None
+
+
+def _range(w: World, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    start, end = _time_arg("from", zone), _time_arg("to", zone)
+    if start and end and start > end:
+        raise ApiFault(400, "'from' cannot be after 'to'.")
+    if start and not end:
+        end = start + WINDOW
+    elif end and not start:
+        start = end - WINDOW
+    elif not start and not end:
+        end = w.now() + timedelta(minutes=1)
+        start = end - WINDOW
+    assert start is not None and end is not None
+    return start, end
 
 
 @bp.get("/meetings")
@@ -65,7 +101,7 @@ def list_meetings():
         size = int_arg("max", 10, 1, 100)
         number = request.args.get("meetingNumber")
         if number:  # Webex ignores type, state and time range with a meeting number
-            items = [objects.series(w, s) for s in w.series.values()
+            items = [objects.series(w, s, _zone()) for s in w.series.values()
                      if s.meeting_number == number.replace(" ", "")
                      and (me.admin or _visible_series(w, as_person, s))]
             return jsonify({"items": items[:size]})
@@ -73,20 +109,23 @@ def list_meetings():
         state = request.args.get("state")
         if kind not in ("meetingSeries", "scheduledMeeting", "meeting"):
             raise ApiFault(400, f"Invalid meetingType {kind!r}.")
-        end, start = _time_arg("to"), _time_arg("from")
-        start = start or (end or w.now()) - RETENTION
-        end = end or max(w.now() + timedelta(minutes=1), start + RETENTION)
+        zone = _zone()
+        start, end = _range(w, zone)
+        published = w.now() - LISTED_AFTER_END
         if kind == "meeting":
             wanted_series = request.args.get("meetingSeriesId")
             found = [m for m in w.meetings.values()
                      if _visible_meeting(w, as_person, m) and start <= m.start < end
-                     and state in (None, "ended")
+                     and m.end <= published and state in (None, "ended")
                      and wanted_series in (None, m.series_id)]
             found.sort(key=lambda m: m.start)
-            items = [objects.instance(w, m) for m in found]
+            items = [objects.instance(w, m, zone) for m in found]
         elif kind == "meetingSeries":
-            items = [objects.series(w, s) for s in w.series.values()
-                     if _visible_series(w, as_person, s) and state in (None, "active")]
+            items = [objects.series(w, s, zone) for s in w.series.values()
+                     if _visible_series(w, as_person, s) and state in (None, "active")
+                     and ((s.start is not None and start <= s.start < end)
+                          or any(m.series_id == s.id and start <= m.start < end
+                                 for m in w.meetings.values()))]
         else:
             items = []
         return paged(items, default_max=10, cap=100)
@@ -95,16 +134,65 @@ def list_meetings():
 @bp.get("/meetings/<meeting_id>")
 def get_meeting(meeting_id: str):
     w, me = world(), caller()
+    zone = _zone()
     with w.lock:
         if meeting_id in w.meetings:
             m = w.meetings[meeting_id]
             if me.admin or _visible_meeting(w, me, m):
-                return jsonify(objects.instance(w, m))
+                return jsonify(objects.instance(w, m, zone))
         elif meeting_id in w.series:
             s = w.series[meeting_id]
             if me.admin or _visible_series(w, me, s):
-                return jsonify(objects.series(w, s))
+                return jsonify(objects.series(w, s, zone))
         raise ApiFault(404, "Meeting not found.")
+
+
+@bp.post("/meetings")
+def create_meeting():
+    """Schedule a one-off meeting: a series with its first occurrence, hosted by the caller."""
+    w, me = world(), caller()
+    body = json_body()
+    title = body.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise ApiFault(400, "title is required.")
+    zone = _zone_named(body.get("timezone"))
+    start, end = _body_time(body, "start", zone), _body_time(body, "end", zone)
+    if end <= start:
+        raise ApiFault(400, "end must be after start.")
+    with w.lock:
+        number = "2" + str(uuid.uuid4().int)[:9]
+        s = Series(uuid.uuid4().hex, title.strip(), number, me.id, w.now(), start, end)
+        w.series[s.id] = s
+        return jsonify(objects.series(w, s, zone))
+
+
+@bp.delete("/meetings/<meeting_id>")
+def delete_meeting(meeting_id: str):
+    w, me = world(), caller()
+    with w.lock:
+        s = w.series.get(meeting_id)
+        if s is None or s.host_id != me.id:
+            raise ApiFault(404, "Meeting not found.")
+        if any(m.series_id == s.id for m in w.meetings.values()):
+            raise ApiFault(409, "The sandbox keeps meetings that already took place.")
+        del w.series[s.id]
+    return Response(status=204)
+
+
+def _zone_named(name: object) -> ZoneInfo:
+    if name in (None, ""):
+        return _zone()
+    try:
+        return ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ApiFault(400, f"Invalid timezone {name!r}.") from None
+
+
+def _body_time(body: dict, key: str, zone: ZoneInfo) -> datetime:
+    try:
+        return parse_iso(str(body.get(key)), zone)
+    except ValueError:
+        raise ApiFault(400, f"{key} is required: an ISO 8601 time.") from None
 
 
 def _rate_limit(w: World, meeting_id: str, continuing: bool) -> None:

@@ -9,7 +9,17 @@ from pathlib import Path
 from flask import Flask, Response, g, request, send_from_directory
 from werkzeug.exceptions import HTTPException
 
-from sandbox import admin, api_core, api_meetings, api_oauth, api_webhooks
+from sandbox import (
+    admin,
+    api_core,
+    api_directory,
+    api_events,
+    api_manage,
+    api_meetings,
+    api_oauth,
+    api_teams,
+    api_webhooks,
+)
 from sandbox.deliveries import Deliverer
 from sandbox.http import ApiFault, error_response, tracking_id
 from sandbox.seed import seed_world
@@ -34,7 +44,11 @@ def create_app(world: World | None = None, *, seed: int = 1) -> Flask:
     app.config["WORLD"] = world
     app.config["MAX_CONTENT_LENGTH"] = 100 * 1024 * 1024  # Webex's file size limit
     app.json.sort_keys = False  # keep Webex's field order; easier to read in logs
-    for bp in (api_core.bp, api_webhooks.bp, api_oauth.bp, api_meetings.bp):
+    # Webex answers `/v1/people/?id=…` like `/v1/people?id=…` (the JS SDK adds the slash):
+    # rules added from here on match with or without it, and never redirect.
+    app.url_map.strict_slashes = False
+    for bp in (api_core.bp, api_manage.bp, api_teams.bp, api_directory.bp, api_events.bp,
+               api_webhooks.bp, api_oauth.bp, api_meetings.bp):
         app.register_blueprint(bp, url_prefix="/v1")
     app.register_blueprint(api_meetings.analytics, url_prefix="/analytics/v1")
     app.register_blueprint(admin.bp, url_prefix="/_sandbox")

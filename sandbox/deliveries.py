@@ -22,7 +22,7 @@ from typing import Any
 import requests
 
 from sandbox import objects
-from sandbox.world import Webhook, World, iso
+from sandbox.world import Webhook, World, iso, webex_id
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +36,30 @@ class Job:
     body: bytes
 
 
+def envelope_bytes(envelope: dict[str, Any]) -> bytes:
+    """Compact UTF-8 JSON, as Webex sends it: byte-identical to JavaScript's
+    `JSON.stringify(JSON.parse(body))`, so clients that re-serialise before hashing (the
+    webex-node-bot-framework does) verify the signature, exactly as they do against Webex."""
+    return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def sign(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
+
+
+# A "firehose" webhook (resource `all`) covers only the messaging resources. Card presses
+# (`attachmentActions`) and meeting events need their own webhook on Webex: the Webex
+# webhooks guide lists the firehose's resources, webex-node-bot-framework registers
+# `all` + `attachmentActions/created` side by side for that reason, and WebexPythonSDK
+# documents that card submissions are never delivered without an `attachmentActions` webhook.
+# So each registered webhook hears each event at most once, and a client holding both a
+# firehose and an `attachmentActions` webhook gets each press exactly once (from the latter).
+FIREHOSE_RESOURCES = frozenset({"messages", "memberships", "rooms"})
+
+
+def _covers(hook: Webhook, resource: str) -> bool:
+    return hook.resource == resource or (hook.resource == "all"
+                                         and resource in FIREHOSE_RESOURCES)
 
 
 def _filter_ok(w: World, hook: Webhook, data: dict[str, Any]) -> bool:
@@ -59,10 +81,13 @@ def fan_out(w: World, resource: str, event: str, data: dict[str, Any], actor_id:
     """Queue `data` for every active webhook of an `audience` member that matches the event."""
     owners = set(audience)
     with w.lock:
+        # Every event also goes to the org's activity log (the Events API, sandbox.api_events).
+        w.activity.append({"id": webex_id("EVENT"), "resource": resource, "type": event,
+                           "actorId": actor_id, "created": w.now(), "data": dict(data)})
         for hook in list(w.webhooks.values()):
             if hook.status != "active" or hook.owner_id not in owners:
                 continue
-            if hook.resource not in (resource, "all") or hook.event not in (event, "all"):
+            if not _covers(hook, resource) or hook.event not in (event, "all"):
                 continue
             owner = w.people[hook.owner_id]
             # Bots hear group-space messages only when mentioned (their own posts included).
@@ -76,7 +101,7 @@ def fan_out(w: World, resource: str, event: str, data: dict[str, Any], actor_id:
             envelope.pop("secret", None)
             envelope.update({"resource": resource, "event": event, "actorId": actor_id,
                              "data": data})
-            body = json.dumps(envelope).encode()
+            body = envelope_bytes(envelope)
             if w.deliverer is not None:
                 w.deliverer.put(Job(hook.id, resource, event, str(data.get("id")), body))
 

@@ -43,8 +43,9 @@ def render(markdown: str, resolve: Resolver) -> Rendered:
         if m.group(0) == "<@all>":
             if "all" not in out.mentioned_groups:
                 out.mentioned_groups.append("all")
-            tag, name = '<spark-mention data-object-type="groupMention" '
-            tag += 'data-group-type="all">All</spark-mention>', "All"
+            name = "All"
+            tag = ('<spark-mention data-object-type="groupMention" data-group-type="all">'
+                   "All</spark-mention>")
         else:
             found = resolve(m.group(1), m.group(2).strip())
             if found is None:

@@ -35,6 +35,15 @@ def visible_room(w: World, room_id: str, person_id: str) -> Room:
     return room
 
 
+def may_manage_members(w: World, room: Room, actor: Person) -> None:
+    """Anyone in a group space adds or removes people, only moderators in a locked one."""
+    if room.type == "direct":
+        raise ApiFault(409, "Memberships of a 1:1 space cannot change.")
+    mine = w.membership(room.id, actor.id)
+    if room.is_locked and not (mine and mine.is_moderator):
+        raise ApiFault(403, "Only moderators can change memberships of a locked space.")
+
+
 def direct_room_with(w: World, sender: Person, other: Person) -> Room:
     if other.id == sender.id:
         raise ApiFault(400, "Cannot send a direct message to yourself.")
@@ -81,6 +90,29 @@ def _check_attachments(attachments: Any) -> list[dict[str, Any]]:
     return attachments
 
 
+def _texts(fields: dict[str, Any]) -> tuple[str | None, str | None]:
+    text, markdown = fields.get("text"), fields.get("markdown")
+    for name, value in (("text", text), ("markdown", markdown)):
+        if value is not None and not isinstance(value, str):
+            raise ApiFault(400, f"{name} must be a string.")
+        if value and len(value.encode()) > MAX_TEXT_BYTES:
+            raise ApiFault(400, f"The {name} is too long: at most {MAX_TEXT_BYTES} bytes.")
+    return text, markdown
+
+
+def _set_text(w: World, msg: Message, text: str | None, markdown: str | None) -> None:
+    """Markdown renders to html and, unless `text` is given, to the plain text; mentions too."""
+    if markdown:
+        rendered = render(markdown, _resolver(w))
+        msg.markdown, msg.html = markdown, rendered.html
+        msg.text = text or rendered.text
+        msg.mentioned_people = rendered.mentioned_people
+        msg.mentioned_groups = rendered.mentioned_groups
+    else:
+        msg.text, msg.markdown, msg.html = text or None, None, None
+        msg.mentioned_people, msg.mentioned_groups = [], []
+
+
 def create_message(w: World, sender: Person, fields: dict[str, Any],
                    upload: Upload | None = None) -> Message:
     """POST /messages: validate like Webex, store, feed the chat page, fan out webhooks."""
@@ -88,12 +120,7 @@ def create_message(w: World, sender: Person, fields: dict[str, Any],
     to_email = fields.get("toPersonEmail")
     if sum(bool(x) for x in (room_id, to_id, to_email)) != 1:
         raise ApiFault(400, "Exactly one of roomId, toPersonId or toPersonEmail is required.")
-    text, markdown = fields.get("text"), fields.get("markdown")
-    for name, value in (("text", text), ("markdown", markdown)):
-        if value is not None and not isinstance(value, str):
-            raise ApiFault(400, f"{name} must be a string.")
-        if value and len(value.encode()) > MAX_TEXT_BYTES:
-            raise ApiFault(400, f"The {name} is too long: at most {MAX_TEXT_BYTES} bytes.")
+    text, markdown = _texts(fields)
     attachments = _check_attachments(fields.get("attachments"))
     if not (text or markdown or upload or attachments):
         raise ApiFault(400, "A message needs text, markdown, files or attachments.")
@@ -120,14 +147,7 @@ def create_message(w: World, sender: Person, fields: dict[str, Any],
     msg = Message(webex_id("MESSAGE"), room.id, sender.id, now, parent_id=parent_id or None,
                   attachments=attachments, to_person_id=to_id or None,
                   to_person_email=to_email or None)
-    if markdown:
-        rendered = render(markdown, _resolver(w))
-        msg.markdown, msg.html = markdown, rendered.html
-        msg.text = text or rendered.text
-        msg.mentioned_people = rendered.mentioned_people
-        msg.mentioned_groups = rendered.mentioned_groups
-    else:
-        msg.text = text or None
+    _set_text(w, msg, text, markdown)
     if upload is not None:
         content = Content(webex_id("CONTENT"), room.id, upload.data, upload.content_type,
                           upload.filename)
@@ -141,6 +161,34 @@ def create_message(w: World, sender: Person, fields: dict[str, Any],
     if msg.mentioned_people:
         data["mentionedPeople"] = list(msg.mentioned_people)
     fan_out(w, "messages", "created", data, sender.id, w.members(room.id))
+    return msg
+
+
+MAX_EDITS = 10  # Webex allows ten edits per message
+
+
+def edit_message(w: World, message_id: str, editor: Person, fields: dict[str, Any]) -> Message:
+    """PUT /messages/{id}: the author rewrites the text of a message in the given room."""
+    msg = readable_message(w, message_id, editor)
+    if fields.get("roomId") != msg.room_id:
+        raise ApiFault(400, "roomId is required and must be the message's room.")
+    if msg.person_id != editor.id:
+        raise ApiFault(403, "You can only edit your own messages.")
+    text, markdown = _texts(fields)
+    if not (text or markdown):
+        raise ApiFault(400, "An edit needs text or markdown.")
+    if msg.edits >= MAX_EDITS:
+        raise ApiFault(400, f"A message can be edited at most {MAX_EDITS} times.")
+    _set_text(w, msg, text, markdown)
+    msg.edits += 1
+    msg.updated = w.now()
+    full = objects.message(w, msg)
+    w.add_event("message_updated", full)
+    data = {k: full[k] for k in ("id", "roomId", "roomType", "personId", "personEmail",
+                                 "created", "updated")}
+    if msg.mentioned_people:
+        data["mentionedPeople"] = list(msg.mentioned_people)
+    fan_out(w, "messages", "updated", data, editor.id, w.members(msg.room_id))
     return msg
 
 
@@ -164,7 +212,7 @@ def delete_message(w: World, message_id: str, person: Person) -> None:
     room = w.rooms[msg.room_id]
     w.add_event("message_deleted", {"id": msg.id, "roomId": room.id})
     data = {"id": msg.id, "roomId": room.id, "roomType": room.type, "personId": msg.person_id,
-            "personEmail": w.people[msg.person_id].email, "created": objects.iso(msg.created)}
+            "personEmail": objects.email_of(w, msg.person_id), "created": objects.iso(msg.created)}
     fan_out(w, "messages", "deleted", data, person.id, w.members(room.id))
 
 

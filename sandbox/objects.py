@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sandbox.world import (
     Action,
@@ -59,12 +61,14 @@ def room(w: World, r: Room, viewer_id: str) -> dict[str, Any]:
         "id": r.id,
         "title": title,
         "type": r.type,
-        "isLocked": False,
+        "isLocked": r.is_locked,
         "lastActivity": iso(r.last_activity),
         "creatorId": r.creator_id,
         "created": iso(r.created),
         "ownerId": w.org_id,
         "isReadOnly": False,
+        **({"description": r.description} if r.description else {}),
+        **({"teamId": r.team_id} if r.team_id else {}),
     }
 
 
@@ -102,12 +106,19 @@ def message(w: World, m: Message) -> dict[str, Any]:
         "html": m.html,
         "files": [content_url(w, c) for c in m.content_ids],
         "personId": m.person_id,
-        "personEmail": w.people[m.person_id].email,
+        "personEmail": email_of(w, m.person_id),
         "mentionedPeople": list(m.mentioned_people),
         "mentionedGroups": list(m.mentioned_groups),
         "attachments": m.attachments,
         "created": iso(m.created),
+        "updated": iso(m.updated) if m.updated else None,
     })
+
+
+def email_of(w: World, person_id: str) -> str:
+    """A deleted person's messages stay, without an address to show."""
+    p = w.people.get(person_id)
+    return p.email if p else ""
 
 
 def action(a: Action) -> dict[str, Any]:
@@ -140,15 +151,29 @@ def webhook(w: World, h: Webhook) -> dict[str, Any]:
     })
 
 
+def _local(dt: datetime, zone: tzinfo) -> str:
+    """Meeting times as Webex writes them: `Z` in UTC, else the zone's offset (`+01:00`)."""
+    if zone in (UTC, ZoneInfo("UTC")):
+        return iso(dt, ms=False)
+    return dt.astimezone(zone).replace(microsecond=0).isoformat()
+
+
+def _zone_name(zone: tzinfo) -> str:
+    return getattr(zone, "key", None) or "UTC"
+
+
 def _host(w: World, host_id: str) -> dict[str, Any]:
     host = w.people[host_id]
     return {"hostUserId": host.id, "hostDisplayName": host.display_name, "hostEmail": host.email}
 
 
-def series(w: World, s: Series) -> dict[str, Any]:
+def series(w: World, s: Series, zone: tzinfo = UTC) -> dict[str, Any]:
     """The series item: the meeting as scheduled, with the number people dial."""
     recent = sorted((m for m in w.meetings.values() if m.series_id == s.id), key=lambda m: m.start)
-    start, end = (recent[-1].start, recent[-1].end) if recent else (s.created, s.created)
+    if s.start and s.end:
+        start, end = s.start, s.end
+    else:
+        start, end = (recent[-1].start, recent[-1].end) if recent else (s.created, s.created)
     return {
         "id": s.id,
         "meetingNumber": s.meeting_number,
@@ -156,9 +181,9 @@ def series(w: World, s: Series) -> dict[str, Any]:
         "password": "Sandbox123",
         "meetingType": "meetingSeries",
         "state": "active",
-        "timezone": "UTC",
-        "start": iso(start, ms=False),
-        "end": iso(end, ms=False),
+        "timezone": _zone_name(zone),
+        "start": _local(start, zone),
+        "end": _local(end, zone),
         **_host(w, s.host_id),
         "siteUrl": SITE,
         "webLink": f"https://{SITE}/{SITE.split('.')[0]}/j.php?MTID=m{s.id}",
@@ -167,18 +192,23 @@ def series(w: World, s: Series) -> dict[str, Any]:
     }
 
 
-def instance(w: World, m: Meeting) -> dict[str, Any]:
-    """An ended instance: no meetingNumber and no password, as Webex returns them."""
+def instance(w: World, m: Meeting, zone: tzinfo = UTC) -> dict[str, Any]:
+    """An ended instance: no meetingNumber and no password, as Webex returns them.
+
+    `scheduledMeetingId` names the occurrence it was started from: the series id and the
+    occurrence's UTC start (`<seriesId>_20261201T140000Z`)."""
     s = w.series[m.series_id]
+    scheduled = m.start.astimezone(UTC).replace(second=0, microsecond=0)
     return {
         "id": m.id,
         "meetingSeriesId": s.id,
+        "scheduledMeetingId": f"{s.id}_{scheduled.strftime('%Y%m%dT%H%M%SZ')}",
         "title": s.title,
         "meetingType": "meeting",
         "state": "ended",
-        "timezone": "UTC",
-        "start": iso(m.start, ms=False),
-        "end": iso(m.end, ms=False),
+        "timezone": _zone_name(zone),
+        "start": _local(m.start, zone),
+        "end": _local(m.end, zone),
         **_host(w, s.host_id),
         "siteUrl": SITE,
         "webLink": f"https://{SITE}/{SITE.split('.')[0]}/j.php?MTID=m{s.id}",

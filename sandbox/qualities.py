@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -56,10 +56,18 @@ REGIONS = ["San Jose, USA", "San Jose, USA", "Frankfurt, Germany", "Amsterdam, N
 
 def meeting_items(seed: int, meeting: Meeting) -> list[dict[str, Any]]:
     share = _share_window(meeting)
-    return [
-        _item(random.Random(f"{seed}:{meeting.id}:{i}"), meeting, p, share)
-        for i, p in enumerate(meeting.participants)
-    ]
+    items = []
+    for i, p in enumerate(meeting.participants):
+        rng = random.Random(f"{seed}:{meeting.id}:{i}")
+        if not p.sessions:
+            items.append(_item(rng, meeting, p, share))
+            continue
+        # A rejoin: one item per media session, same participantId, new participantSessionId.
+        participant_id = uuid.UUID(int=rng.getrandbits(128)).hex
+        for join, leave in p.sessions:
+            items.append(_item(rng, meeting, replace(p, join=join, leave=leave), share,
+                               participant_id))
+    return items
 
 
 def _share_window(meeting: Meeting) -> tuple[datetime, datetime]:
@@ -68,7 +76,7 @@ def _share_window(meeting: Meeting) -> tuple[datetime, datetime]:
 
 
 def _item(rng: random.Random, meeting: Meeting, p: Participant,
-          share: tuple[datetime, datetime]) -> dict[str, Any]:
+          share: tuple[datetime, datetime], participant_id: str | None = None) -> dict[str, Any]:
     prof = PROFILES[p.profile]
     os_type, os_version = rng.choice(OS_FOR_CLIENT[prof.client])
     n = int((p.leave - p.join).total_seconds() // INTERVAL)
@@ -119,7 +127,7 @@ def _item(rng: random.Random, meeting: Meeting, p: Participant,
         "serverRegion": rng.choice(REGIONS),
         "videoMeshCluster": "",
         "videoMeshServer": "",
-        "participantId": uuid.UUID(int=rng.getrandbits(128)).hex,
+        "participantId": participant_id or uuid.UUID(int=rng.getrandbits(128)).hex,
         "participantSessionId": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         "videoIn": video_in,
         "videoOut": video_out,

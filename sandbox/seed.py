@@ -7,7 +7,9 @@ fast whatever the meeting sizes.
 
 from __future__ import annotations
 
+import base64
 import random
+import secrets
 import string
 import uuid
 from datetime import timedelta
@@ -58,6 +60,13 @@ def _uuid(rng: random.Random) -> str:
 def _token(rng: random.Random, org_uuid: str) -> str:
     body = "".join(rng.choices(string.ascii_letters + string.digits, k=64))
     return f"{body}_P0A1_{org_uuid}"
+
+
+def new_token(world: World) -> str:
+    """A fresh personal token shaped like the seeded ones (for people created later)."""
+    raw = world.org_id + "=" * (-len(world.org_id) % 4)
+    org_uuid = base64.b64decode(raw).decode().rsplit("/", 1)[-1]
+    return f"{secrets.token_hex(32)}_P0A1_{org_uuid}"
 
 
 def seed_world(world: World) -> None:
@@ -134,7 +143,13 @@ def _participants(rng: random.Random, scenario: str, size: int, host: Person,
         if (scenario == "late" and i == 1) or (scenario == "mixed" and i == 2):
             span = (end - start) / 4
             join, leave = start + span, end - span
-        result.append(Participant(name, email, profile, join, leave, presenter=i == 0))
+        person = Participant(name, email, profile, join, leave, presenter=i == 0)
+        if scenario in ("wifi", "cellular") and i == 1:
+            # The flaky connection drops once; the client rejoins a couple of minutes later.
+            drop = join + (leave - join) * rng.uniform(0.35, 0.6)
+            back = drop + timedelta(seconds=rng.randint(60, 180))
+            person.sessions = [(join, drop), (back, leave)]
+        result.append(person)
     return result
 
 

@@ -11,7 +11,7 @@ import base64
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 ACCESS_TTL = timedelta(days=14)
@@ -33,10 +33,10 @@ def iso(dt: datetime, ms: bool = True) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_iso(text: str) -> datetime:
-    """Parse ISO 8601 (with `Z`, an offset, or naive meaning UTC); ValueError when malformed."""
+def parse_iso(text: str, zone: tzinfo = UTC) -> datetime:
+    """Parse ISO 8601 (with `Z`, an offset, or naive meaning `zone`); ValueError when malformed."""
     dt = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace(" ", "+"))
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    return dt if dt.tzinfo else dt.replace(tzinfo=zone)
 
 
 @dataclass
@@ -73,6 +73,27 @@ class Room:
     creator_id: str
     created: datetime
     last_activity: datetime
+    is_locked: bool = False  # a moderated space: only moderators manage its members
+    description: str = ""
+    team_id: str | None = None
+
+
+@dataclass
+class Team:
+    id: str
+    name: str
+    creator_id: str
+    created: datetime
+    description: str = ""
+
+
+@dataclass
+class TeamMembership:
+    id: str
+    team_id: str
+    person_id: str
+    created: datetime
+    is_moderator: bool = False
 
 
 @dataclass
@@ -109,6 +130,8 @@ class Message:
     mentioned_groups: list[str] = field(default_factory=list)
     to_person_id: str | None = None
     to_person_email: str | None = None
+    updated: datetime | None = None  # set by an edit (PUT /messages/{id})
+    edits: int = 0
 
 
 @dataclass
@@ -147,6 +170,9 @@ class Participant:
     join: datetime
     leave: datetime
     presenter: bool = False
+    # Webex reports one qualities item per media session: (join, leave) of each when the
+    # person dropped and rejoined; empty means one session from `join` to `leave`.
+    sessions: list[tuple[datetime, datetime]] = field(default_factory=list)
 
 
 @dataclass
@@ -156,6 +182,8 @@ class Series:
     meeting_number: str
     host_id: str
     created: datetime
+    start: datetime | None = None  # as scheduled with POST /meetings (first occurrence)
+    end: datetime | None = None
 
 
 @dataclass
@@ -240,6 +268,8 @@ class World:
         self.messages: dict[str, Message] = {}  # insertion order = creation order
         self.contents: dict[str, Content] = {}
         self.webhooks: dict[str, Webhook] = {}
+        self.teams: dict[str, Team] = {}
+        self.team_memberships: dict[str, TeamMembership] = {}
         self.actions: dict[str, Action] = {}
         self.series: dict[str, Series] = {}
         self.meetings: dict[str, Meeting] = {}
@@ -251,6 +281,7 @@ class World:
         self.calls: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
         self.deliveries: list[dict[str, Any]] = []
+        self.activity: list[dict[str, Any]] = []  # the Events API's log, oldest first
         self.deliverer: Any = None  # sandbox.deliveries.Deliverer, attached by create_app
 
     # -- clock -------------------------------------------------------------------------------
