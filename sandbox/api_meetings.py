@@ -26,6 +26,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from sandbox import objects
 from sandbox.http import ApiFault, bearer, caller, int_arg, json_body, next_link, paged, world
+from sandbox.live_meetings import find
 from sandbox.qualities import meeting_items
 from sandbox.world import Meeting, Person, Series, World, parse_iso
 
@@ -136,8 +137,8 @@ def get_meeting(meeting_id: str):
     w, me = world(), caller()
     zone = _zone()
     with w.lock:
-        if meeting_id in w.meetings:
-            m = w.meetings[meeting_id]
+        m = find(w, meeting_id)
+        if m is not None:
             if me.admin or _visible_meeting(w, me, m):
                 return jsonify(objects.instance(w, m, zone))
         elif meeting_id in w.series:
@@ -219,12 +220,13 @@ def qualities():
     size = int_arg("max", 10, 1, 1000)
     offset = int_arg("offset", 0, 0, 10**9)
     with w.lock:
-        meeting = w.meetings.get(meeting_id)
+        meeting = find(w, meeting_id)
         if meeting is None:
             raise ApiFault(404, "Meeting instance not found (qualities need an instance id).")
         _rate_limit(w, meeting_id, continuing=offset > 0)
         now = w.now()
-        if not meeting.start + AVAILABLE_AFTER <= now < meeting.start + RETENTION:
+        if (meeting.id in w.live
+                or not meeting.start + AVAILABLE_AFTER <= now < meeting.start + RETENTION):
             return jsonify({"items": []})
         items = w.quality_cache.get(meeting_id)
         if items is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from sandbox import objects
-from sandbox.http import ApiFault, caller, json_body, paged, world
+from sandbox.http import ApiFault, bearer, caller, json_body, paged, world
 from sandbox.world import Person, Webhook, World, webex_id
 
 bp = Blueprint("webhooks", __name__)
@@ -13,6 +13,10 @@ bp = Blueprint("webhooks", __name__)
 RESOURCES = {"all", "messages", "memberships", "rooms", "attachmentActions", "meetings",
              "recordings", "meetingParticipants", "meetingTranscripts"}
 EVENTS = {"all", "created", "updated", "deleted", "started", "ended", "joined", "left"}
+# Resources a bot has no access to (bots never join meetings); org-level hooks exist only for them.
+MEETING_RESOURCES = {"meetings", "recordings", "meetingParticipants", "meetingTranscripts"}
+ORG_HOOK_SCOPE = "meeting:admin_schedule_read"
+BOT_REFUSED = "Bots cannot create webhooks for meeting resources (bots have no meeting access)."
 
 
 def _own(w: World, me: Person, webhook_id: str) -> Webhook:
@@ -41,6 +45,22 @@ def _target(body: dict) -> str:
     return url
 
 
+def _owned_by(me: Person, body: dict, resource: str) -> str:
+    """`ownedBy: org` is for org admins and meeting resources only; bots get no meeting hooks."""
+    owned_by = _text(body, "ownedBy", False) or "creator"
+    if owned_by not in ("creator", "org"):
+        raise ApiFault(400, "ownedBy must be 'creator' or 'org'.")
+    if me.is_bot and resource in MEETING_RESOURCES:
+        raise ApiFault(403, BOT_REFUSED)
+    if owned_by == "org":
+        if resource not in MEETING_RESOURCES:
+            raise ApiFault(400, f"ownedBy 'org' is not supported for resource {resource!r}.")
+        if not me.admin or ORG_HOOK_SCOPE not in bearer().scopes:
+            raise ApiFault(403, "An org-level webhook needs an org admin token with "
+                                f"{ORG_HOOK_SCOPE}.")
+    return owned_by
+
+
 @bp.get("/webhooks")
 def list_webhooks():
     w, me = world(), caller()
@@ -61,9 +81,10 @@ def create_webhook():
     filt, secret = _text(body, "filter", False), _text(body, "secret", False)
     if filt and any("=" not in part for part in filt.split("&")):
         raise ApiFault(400, "filter must be key=value pairs joined with '&'.")
+    owned_by = _owned_by(me, body, resource or "")
     with w.lock:
         hook = Webhook(webex_id("WEBHOOK"), me.id, name or "", target, resource or "",
-                       event or "", w.now(), filt, secret)
+                       event or "", w.now(), filt, secret, owned_by=owned_by)
         w.webhooks[hook.id] = hook
         return jsonify(objects.webhook(w, hook))
 

@@ -19,6 +19,7 @@ from sandbox import (
     api_oauth,
     api_teams,
     api_webhooks,
+    live_meetings,
 )
 from sandbox.deliveries import Deliverer
 from sandbox.http import ApiFault, error_response, tracking_id
@@ -39,6 +40,8 @@ def create_app(world: World | None = None, *, seed: int = 1) -> Flask:
         seed_world(world)
     if world.deliverer is None:
         world.deliverer = Deliverer(world)
+    if world.ticker is None:
+        world.ticker = live_meetings.Ticker(world)
 
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
     app.config["WORLD"] = world
@@ -52,6 +55,7 @@ def create_app(world: World | None = None, *, seed: int = 1) -> Flask:
         app.register_blueprint(bp, url_prefix="/v1")
     app.register_blueprint(api_meetings.analytics, url_prefix="/analytics/v1")
     app.register_blueprint(admin.bp, url_prefix="/_sandbox")
+    app.register_blueprint(live_meetings.bp, url_prefix="/_sandbox")
 
     @app.before_request
     def inject_failure():

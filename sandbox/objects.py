@@ -147,7 +147,7 @@ def webhook(w: World, h: Webhook) -> dict[str, Any]:
         "orgId": w.org_id,
         "createdBy": h.owner_id,
         "appId": APP_ID,
-        "ownedBy": "creator",
+        "ownedBy": h.owned_by,
     })
 
 
@@ -193,7 +193,7 @@ def series(w: World, s: Series, zone: tzinfo = UTC) -> dict[str, Any]:
 
 
 def instance(w: World, m: Meeting, zone: tzinfo = UTC) -> dict[str, Any]:
-    """An ended instance: no meetingNumber and no password, as Webex returns them.
+    """An instance (ended, or in progress until its end): no meetingNumber and no password.
 
     `scheduledMeetingId` names the occurrence it was started from: the series id and the
     occurrence's UTC start (`<seriesId>_20261201T140000Z`)."""
@@ -205,7 +205,7 @@ def instance(w: World, m: Meeting, zone: tzinfo = UTC) -> dict[str, Any]:
         "scheduledMeetingId": f"{s.id}_{scheduled.strftime('%Y%m%dT%H%M%SZ')}",
         "title": s.title,
         "meetingType": "meeting",
-        "state": "ended",
+        "state": "inProgress" if m.id in w.live else "ended",
         "timezone": _zone_name(zone),
         "start": _local(m.start, zone),
         "end": _local(m.end, zone),

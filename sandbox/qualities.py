@@ -27,21 +27,36 @@ class Profile:
     loss: float  # percent, mean of an exponential
     client: str = "Webex Desktop"
     transport: str = "UDP"
-    bursts: bool = False
+    bursts: bool = False  # bad patches covering 15-30 % of the minutes (at least 3)
     gaps: bool = False
     audio_only: bool = False
+    bad_directions: tuple[str, ...] = ("in", "out")  # which streams the bad patches hit
+    cpu_spikes: bool = False  # max CPU >= 90 % in the bad patches (and only there)
+    burst_loss: bool = True  # False: TCP retransmits, so bad patches add delay, not loss
+
+    @property
+    def uploads_badly(self) -> bool:
+        """Only what this participant sends is hurt: the others receive it hurt too."""
+        return self.bursts and self.bad_directions == ("out",)
 
 
+# The profiles of `POST /_sandbox/meetings` (good, wifi, cellular, tcp, cpu, upload) each make
+# one cause of CONTRACT §11 the clear answer; the others add variety to the seeded history.
 PROFILES: dict[str, Profile] = {
+    "good": Profile("ethernet", 36, 3, 0.04),
+    "wifi": Profile("wifi", 60, 8, 0.3, bursts=True),
+    "cellular": Profile("cellular", 470, 48, 2.2, client="Webex Mobile (Android)"),
+    "tcp": Profile("ethernet", 240, 28, 0.3, transport="TCP", bursts=True, burst_loss=False),
+    "cpu": Profile("ethernet", 40, 4, 0.05, bursts=True, cpu_spikes=True),
+    "upload": Profile("ethernet", 45, 5, 0.1, bursts=True, bad_directions=("out",)),
     "desktop": Profile("ethernet", 38, 3, 0.05),
     "wifi_ok": Profile("wifi", 55, 7, 0.2),
     "mobile_ok": Profile("wifi", 75, 9, 0.3, client="Webex Mobile (iOS)"),
     "wifi_bursts": Profile("wifi", 60, 8, 0.3, bursts=True),
-    "cellular": Profile("cellular", 470, 48, 2.2, client="Webex Mobile (Android)"),
-    "tcp": Profile("ethernet", 230, 26, 0.4, transport="TCP"),
     "phone": Profile("unknown", 120, 9, 0.4, client="Phone", audio_only=True),
     "gappy": Profile("wifi", 50, 6, 0.1, gaps=True),
 }
+MEETING_PROFILES = ("good", "wifi", "cellular", "tcp", "cpu", "upload")
 
 OS_FOR_CLIENT = {
     "Webex Desktop": [("Windows", "10.0.22631"), ("Mac", "14.4.1"), ("Windows", "10.0.19045")],
@@ -56,18 +71,51 @@ REGIONS = ["San Jose, USA", "San Jose, USA", "Frankfurt, Germany", "Amsterdam, N
 
 def meeting_items(seed: int, meeting: Meeting) -> list[dict[str, Any]]:
     share = _share_window(meeting)
-    items = []
+    # One entry per media session: a rejoin is several sessions of one participant (same
+    # participantId, new participantSessionId), all on that participant's RNG.
+    entries: list[tuple[int, random.Random, Participant, str | None]] = []
     for i, p in enumerate(meeting.participants):
         rng = random.Random(f"{seed}:{meeting.id}:{i}")
         if not p.sessions:
-            items.append(_item(rng, meeting, p, share))
+            entries.append((i, rng, p, None))
             continue
-        # A rejoin: one item per media session, same participantId, new participantSessionId.
         participant_id = uuid.UUID(int=rng.getrandbits(128)).hex
-        for join, leave in p.sessions:
-            items.append(_item(rng, meeting, replace(p, join=join, leave=leave), share,
-                               participant_id))
-    return items
+        entries += [(i, rng, replace(p, join=join, leave=leave), participant_id)
+                    for join, leave in p.sessions]
+    plans = [_plan(rng, p) for _, rng, p, _ in entries]
+    uploads = [(i, p.join, plan.bad) for (i, _, p, _), plan in zip(entries, plans, strict=True)
+               if PROFILES[p.profile].uploads_badly]
+    return [
+        _item(rng, meeting, p, share, plan,
+              _received_bad(p.join, plan.n, [(j, b) for k, j, b in uploads if k != i]), pid)
+        for (i, rng, p, pid), plan in zip(entries, plans, strict=True)
+    ]
+
+
+@dataclass
+class _Plan:
+    n: int  # samples
+    missing: list[bool]
+    bad: list[bool]  # the participant's own bad patches
+
+
+def _plan(rng: random.Random, p: Participant) -> _Plan:
+    prof = PROFILES[p.profile]
+    n = int((p.leave - p.join).total_seconds() // INTERVAL)
+    missing = _missing(rng, n, prof.gaps)
+    return _Plan(n, missing, _burst_mask(rng, n) if prof.bursts else [False] * n)
+
+
+def _received_bad(join: datetime, n: int, uploads: list[tuple[datetime, list[bool]]]) -> list[bool]:
+    """A receiver's minutes that overlap a bad upload minute of someone else by at least half."""
+    bad = [False] * n
+    for up_join, up_bad in uploads:
+        for i in range(n):
+            lag = (join - up_join).total_seconds() + i * INTERVAL
+            j = round(lag / INTERVAL)
+            if 0 <= j < len(up_bad) and up_bad[j] and abs(lag - j * INTERVAL) <= INTERVAL / 2:
+                bad[i] = True
+    return bad
 
 
 def _share_window(meeting: Meeting) -> tuple[datetime, datetime]:
@@ -76,23 +124,25 @@ def _share_window(meeting: Meeting) -> tuple[datetime, datetime]:
 
 
 def _item(rng: random.Random, meeting: Meeting, p: Participant,
-          share: tuple[datetime, datetime], participant_id: str | None = None) -> dict[str, Any]:
+          share: tuple[datetime, datetime], plan: _Plan, received: list[bool],
+          participant_id: str | None = None) -> dict[str, Any]:
     prof = PROFILES[p.profile]
     os_type, os_version = rng.choice(OS_FOR_CLIENT[prof.client])
-    n = int((p.leave - p.join).total_seconds() // INTERVAL)
-    missing = _missing(rng, n, prof.gaps)
-    bad = _burst_mask(rng, n) if prof.bursts else [False] * n
+    n, missing = plan.n, plan.missing
+    own = {d: plan.bad if d in prof.bad_directions else [False] * n for d in ("in", "out")}
+    bad = {"out": own["out"], "in": [a or b for a, b in zip(own["in"], received, strict=True)]}
 
     def stream(kind: str, direction: str, start: datetime, count: int, offset: int = 0):
         return _session(rng, prof, kind, direction, start, count,
-                        missing[offset:offset + count], bad[offset:offset + count])
+                        missing[offset:offset + count], bad[direction][offset:offset + count])
 
     audio_in = [stream("audio", "in", p.join, n)]
     audio_out = [stream("audio", "out", p.join, n)]
     video_in, video_out, share_in, share_out, resources = [], [], [], [], []
     if not prof.audio_only:
         video_in = [stream("video", "in", p.join, n)]
-        if rng.random() < 0.85:  # some people keep their camera off
+        # Some people keep their camera off; someone whose upload is the story keeps it on.
+        if prof.uploads_badly or rng.random() < 0.85:
             video_out = [stream("video", "out", p.join, n)]
         s0, s1 = max(share[0], p.join), min(share[1], p.leave)
         if s1 - s0 >= timedelta(seconds=INTERVAL):
@@ -100,7 +150,8 @@ def _item(rng: random.Random, meeting: Meeting, p: Participant,
             count = min(int((s1 - s0).total_seconds() // INTERVAL), n - offset)
             target = share_out if p.presenter else share_in
             target.append(stream("share", "out" if p.presenter else "in", s0, count, offset))
-        resources = [_resources(rng, p.join, n, missing)]
+        spikes = plan.bad if prof.cpu_spikes else [False] * n
+        resources = [_resources(rng, p.join, n, missing, spikes)]
     version = f"44.{rng.randint(2, 6)}.0.{rng.randint(1000, 30000)}"
     local = f"192.168.{rng.randint(0, 20)}.{rng.randint(2, 250)}"
     public = f"203.0.113.{rng.randint(2, 250)}"
@@ -151,13 +202,14 @@ def _missing(rng: random.Random, n: int, gappy: bool) -> list[bool]:
 
 
 def _burst_mask(rng: random.Random, n: int) -> list[bool]:
-    """Two or three Wi-Fi bad patches of a few minutes each."""
+    """Bad patches of 2-6 minutes covering 15-30 % of the minutes, never fewer than 3 (or n):
+    enough for a stream to be poor (> 5 % of its samples) and for an alert (3 poor minutes)."""
     bad = [False] * n
-    for _ in range(rng.randint(2, 3)):
-        if n < 4:
-            break
-        start = rng.randrange(n - 2)
-        for i in range(start, min(n, start + rng.randint(2, 5))):
+    target = min(n, max(3, round(n * rng.uniform(0.15, 0.3))))
+    while sum(bad) < target:
+        length = min(n, rng.randint(2, 6))
+        start = rng.randrange(n - length + 1)
+        for i in range(start, start + length):
             bad[i] = True
     return bad
 
@@ -174,11 +226,12 @@ def _session(rng: random.Random, prof: Profile, kind: str, direction: str, start
                 values.append(-1)
             continue
         burst = bad[i]
-        loss.append(round(min(100.0, rng.uniform(8, 25) if burst
+        lossy = burst and prof.burst_loss
+        loss.append(round(min(100.0, rng.uniform(8, 25) if lossy
                               else rng.expovariate(1 / prof.loss)), 2))
-        latency.append(max(1, round(rng.gauss(prof.latency, prof.latency * 0.15)
-                                    + (120 if burst else 0))))
-        jitter.append(max(0, round(rng.uniform(40, 90) if burst
+        delay = 0 if not burst else 120 if prof.burst_loss else 260
+        latency.append(max(1, round(rng.gauss(prof.latency, prof.latency * 0.15) + delay)))
+        jitter.append(max(0, round(rng.uniform(55, 95) if burst
                                    else rng.gauss(prof.jitter, prof.jitter * 0.3))))
         degraded = burst or prof.network == "cellular"
         rate.append(round(nominal_rate * rng.uniform(0.35, 0.6) if degraded
@@ -206,16 +259,19 @@ def _session(rng: random.Random, prof: Profile, kind: str, direction: str, start
     return session
 
 
-def _resources(rng: random.Random, start: datetime, n: int, missing: list[bool]) -> dict[str, Any]:
-    def series(low: float, high: float) -> list[float]:
-        return [-1 if missing[i] else round(rng.uniform(low, high), 1) for i in range(n)]
+def _resources(rng: random.Random, start: datetime, n: int, missing: list[bool],
+               spikes: list[bool]) -> dict[str, Any]:
+    """CPU stays below 85 % except in `spikes`, so only the cpu profile ever looks CPU-bound."""
+    def series(low: float, high: float, spike_low: float) -> list[float]:
+        return [-1 if missing[i] else round(rng.uniform(spike_low, 99.5) if spikes[i]
+                                            else rng.uniform(low, high), 1) for i in range(n)]
 
     return {
         "samplingInterval": INTERVAL,
         "startTime": iso(start),
         "endTime": iso(start + timedelta(seconds=INTERVAL * n)),
-        "processAverageCPU": series(5, 25),
-        "processMaxCPU": series(25, 60),
-        "systemAverageCPU": series(15, 45),
-        "systemMaxCPU": series(45, 95),
+        "processAverageCPU": series(5, 25, 70),
+        "processMaxCPU": series(25, 60, 92),
+        "systemAverageCPU": series(15, 45, 75),
+        "systemMaxCPU": series(40, 80, 94),
     }

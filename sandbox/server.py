@@ -58,6 +58,8 @@ class SandboxHandle:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=5)
+        if self.world.ticker is not None:
+            self.world.ticker.stop()
         if self.world.deliverer is not None:
             self.world.deliverer.stop()
 
@@ -100,5 +102,7 @@ def run(host: str = "127.0.0.1", port: int = 8900, seed: int = 1,
         pass
     finally:
         server.server_close()
+        if world.ticker is not None:
+            world.ticker.stop()
         if world.deliverer is not None:
             world.deliverer.stop()

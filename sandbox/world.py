@@ -147,6 +147,7 @@ class Webhook:
     secret: str | None = None
     status: str = "active"
     consecutive_failures: int = 0
+    owned_by: str = "creator"  # "org": an org-level webhook (meetings), heard org-wide
 
 
 @dataclass
@@ -188,7 +189,7 @@ class Series:
 
 @dataclass
 class Meeting:
-    """An ended meeting instance."""
+    """A meeting instance: ended once `end` has passed; until then it waits in `World.live`."""
 
     id: str
     series_id: str
@@ -272,7 +273,9 @@ class World:
         self.team_memberships: dict[str, TeamMembership] = {}
         self.actions: dict[str, Action] = {}
         self.series: dict[str, Series] = {}
-        self.meetings: dict[str, Meeting] = {}
+        self.meetings: dict[str, Meeting] = {}  # ended instances
+        self.live: dict[str, Meeting] = {}  # in progress; sandbox.live_meetings ends them
+        self.live_due: list[tuple[datetime, str]] = []  # heap of (end, id) over `live`
         self.codes: dict[str, OAuthCode] = {}
         self.refresh_tokens: dict[str, RefreshToken] = {}
         self.quality_cache: dict[str, list[dict[str, Any]]] = {}
@@ -283,6 +286,7 @@ class World:
         self.deliveries: list[dict[str, Any]] = []
         self.activity: list[dict[str, Any]] = []  # the Events API's log, oldest first
         self.deliverer: Any = None  # sandbox.deliveries.Deliverer, attached by create_app
+        self.ticker: Any = None  # sandbox.live_meetings.Ticker, attached by create_app
 
     # -- clock -------------------------------------------------------------------------------
     def now(self) -> datetime:
