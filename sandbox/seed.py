@@ -1,4 +1,4 @@
-"""Deterministic seeded org: people, spaces, and a week of ended meetings.
+"""Deterministic seeded org: people, spaces, and a week of meetings (sandbox.story).
 
 Only the cheap skeleton is built here (who attended what, when, on which kind of network);
 the per-minute samples are generated on first request by `sandbox.qualities`, so start-up stays
@@ -14,7 +14,8 @@ import string
 import uuid
 from datetime import timedelta
 
-from sandbox.world import Meeting, Participant, Person, Room, Series, Token, World, webex_id
+from sandbox.story import seed_story
+from sandbox.world import Person, Room, Token, World, webex_id
 
 BOT_EMAIL = "quality-bot@webex.bot"
 BOT_NAME = "Quality Bot"
@@ -44,13 +45,6 @@ FIRST = ["Alice", "Bruno", "Chen", "Dana", "Emeka", "Fatima", "Giulia", "Hiro", 
          "Uma", "Viktor", "Wen", "Yara", "Zoe"]
 LAST = ["Martin", "Okafor", "Nguyen", "Schmidt", "Rossi", "Tanaka", "Silva", "Kowalski", "Haddad",
         "Jensen", "Patel", "Moreau", "Costa", "Berg", "Ito", "Novak", "Garcia", "Larsen"]
-TITLES = ["Weekly Sync", "Design Review", "Customer Call: Acme", "Sprint Planning", "All Hands",
-          "1:1 Check-in", "Incident Retro", "Sales Pipeline", "Architecture Forum", "Hiring Panel",
-          "Product Demo", "Support Standup"]
-# Scenario mix for the recent meetings: most are clean, a few carry each known failure mode.
-SCENARIOS = ["good", "good", "wifi", "good", "cellular", "good", "tcp", "phone", "good", "wifi",
-             "late", "good", "mixed", "good", "gaps", "good", "cellular", "good", "mixed", "good"]
-SIZES = [2, 3, 4, 5, 6, 8, 12, 15, 25, 40, 60]
 
 
 def _uuid(rng: random.Random) -> str:
@@ -111,74 +105,7 @@ def seed_world(world: World) -> None:
     add_room(admin.display_name, "direct", [admin.id, bot.id])
     add_room(users[0].display_name, "direct", [users[0].id, bot.id])
     add_room("Team Quality", "group", [admin.id, bot.id, *(u.id for u in users[:6])])
+    # Where a demo turns alerts on: the admins and a colleague, not the people alerts are about.
+    add_room("IT Quality", "group", [admin.id, bot.id, people[5].id, people[9].id])
 
-    _seed_meetings(world, rng, now, people)
-
-
-def _participants(rng: random.Random, scenario: str, size: int, host: Person,
-                  people: list[Person], start, end) -> list[Participant]:
-    """Host first, then org people, then guests; profiles drawn to match the scenario."""
-    invited = [host, *rng.sample([p for p in people if p is not host], min(size - 1, 8))]
-    names = [(p.display_name, p.email) for p in invited]
-    while len(names) < size:
-        first, last = rng.choice(FIRST), rng.choice(LAST)
-        names.append((f"{first} {last}", f"{first}.{last}{len(names)}@guest.example.net".lower()))
-    result = []
-    for i, (name, email) in enumerate(names):
-        profile = rng.choice(["desktop", "desktop", "desktop", "wifi_ok", "mobile_ok"])
-        join = start + timedelta(seconds=rng.randint(0, 150))
-        leave = end - timedelta(seconds=rng.randint(0, 90))
-        if scenario == "wifi" and i in (1, 3):
-            profile = "wifi_bursts"
-        elif scenario == "cellular" and i == 1:
-            profile = "cellular"
-        elif scenario == "tcp" and i == 1:
-            profile = "tcp"
-        elif scenario == "phone" and i in (1, 2):
-            profile = "phone"
-        elif scenario == "gaps" and i in (0, 2):
-            profile = "gappy"
-        elif scenario == "mixed":
-            profile = ["wifi_bursts", "cellular", "tcp", "phone", "gappy"][i % 5] if i else profile
-        if (scenario == "late" and i == 1) or (scenario == "mixed" and i == 2):
-            span = (end - start) / 4
-            join, leave = start + span, end - span
-        person = Participant(name, email, profile, join, leave, presenter=i == 0)
-        if scenario in ("wifi", "cellular") and i == 1:
-            # The flaky connection drops once; the client rejoins a couple of minutes later.
-            drop = join + (leave - join) * rng.uniform(0.35, 0.6)
-            back = drop + timedelta(seconds=rng.randint(60, 180))
-            person.sessions = [(join, drop), (back, leave)]
-        result.append(person)
-    return result
-
-
-def _seed_meetings(world: World, rng: random.Random, now, people: list[Person]) -> None:
-    admin = people[0]
-    series_list: list[Series] = []
-    for i, title in enumerate(TITLES):
-        host = admin if i % 4 != 3 else people[1 + i % 5]
-        number = "2" + "".join(rng.choices(string.digits, k=9))
-        s = Series(uuid.UUID(int=rng.getrandbits(128)).hex, title, number, host.id,
-                   now - timedelta(days=60))
-        world.series[s.id] = s
-        series_list.append(s)
-
-    def add(series: Series, start, minutes: int, scenario: str, size: int) -> None:
-        end = start + timedelta(minutes=minutes)
-        digits = str(rng.randint(10**17, 10**18 - 1))
-        host = world.people[series.host_id]
-        parts = _participants(rng, scenario, size, host, people, start, end)
-        meeting = Meeting(f"{series.id}_I_{digits}", series.id, start, end, parts)
-        world.meetings[meeting.id] = meeting
-
-    # ~20 ended instances over the last 7 days; the first three series recur.
-    for i, scenario in enumerate(SCENARIOS):
-        series = series_list[i % len(series_list)] if i < 12 else series_list[i % 3]
-        hours_ago = 6 + i * 8 + rng.randint(0, 3)
-        start = (now - timedelta(hours=hours_ago)).replace(minute=rng.choice([0, 30]))
-        size = 60 if i == 8 else rng.choice(SIZES[:8]) if scenario != "good" else rng.choice(SIZES)
-        add(series, start, rng.choice([25, 30, 45, 60, 90]), scenario, max(size, 3))
-    # Past the 7-day retention, and too fresh to have data yet.
-    add(series_list[0], now - timedelta(days=8, hours=2), 30, "good", 4)
-    add(series_list[1], now - timedelta(minutes=7), 5, "good", 3)
+    seed_story(world, rng, now, people)
