@@ -1,5 +1,9 @@
 """`/v1/authorize` (consent page) and `/v1/access_token` (code and refresh grants).
 
+The consent page preselects the person named by `login_hint` (OIDC) or `email` (an email or a
+person id); without one, sandbox/static/consent.js preselects whoever the chat page in this
+browser is acting as (its "signed-in" person, as Webex remembers who is logged in).
+
 Deviation: the sandbox accepts any `redirect_uri` at authorize time (there is no integration
 registration UI); the token exchange must then present the same one, as on Webex.
 """
@@ -8,34 +12,84 @@ from __future__ import annotations
 
 import html
 import secrets
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Response, jsonify, redirect, request
 
 from sandbox.http import world
-from sandbox.world import CODE_TTL, REFRESH_TTL, OAuthCode, RefreshToken, Token, World
+from sandbox.world import CODE_TTL, REFRESH_TTL, OAuthCode, Person, RefreshToken, Token, World
 
 bp = Blueprint("oauth", __name__)
 
-PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Webex Sandbox · Authorize</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;color:#222}}
-label{{display:block;padding:.4rem;border-radius:6px}}label:hover{{background:#eef}}
-button{{margin:.8rem .5rem 0 0;padding:.5rem 1.2rem}}</style></head><body>
-<h1>Authorize access</h1><p>The integration <code>{client}</code> asks for:
-<code>{scope}</code></p><form method="post" action="authorize">{hidden}
-<p>Sign in as:</p>{people}
-<button name="decision" value="accept" type="submit">Accept</button>
-<button name="decision" value="deny" type="submit">Decline</button></form></body></html>"""
+SCOPE_WORDS = {
+    "spark:all": "act in Webex as you (messages, spaces, people)",
+    "spark:people_read": "read people's names and email addresses",
+    "meeting:schedules_read": "list your meetings",
+    "meeting:admin_schedule_read": "list every meeting of your organization",
+    "meeting:admin_participants_read": "see who attended your organization's meetings",
+    "analytics:read_all": "read meeting quality data of your organization",
+    "spark-admin:people_read": "read your organization's people directory",
+}
+
+
+def security_headers(resp: Response, form_action: str = "'self'") -> Response:
+    """The consent page holds a sign-in decision: no framing, no sniffing, no caching, no
+    referrer (the URL carries the state), and nothing loaded from anywhere but the sandbox."""
+    resp.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
+        f"form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
+    )
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["X-Frame-Options"] = "DENY"
+    return resp
+
+
+def _html(body: str, status: int = 200, form_action: str = "'self'") -> Response:
+    resp = Response(body, status=status, content_type="text/html; charset=utf-8")
+    return security_headers(resp, form_action)
 
 
 def _page_error(status: int, message: str) -> Response:
-    body = f"<!doctype html><title>Error</title><h1>Cannot authorize</h1><p>{html.escape(message)}"
-    return Response(body, status=status, content_type="text/html; charset=utf-8")
+    return _html(
+        render("Cannot authorize", f'<h1>Cannot authorize</h1><p>{html.escape(message)}</p>'),
+        status)
+
+
+def render(title: str, main: str) -> str:
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Webex sandbox · {html.escape(title)}</title>"
+        '<link rel="icon" href="data:,"><link rel="stylesheet" href="/static/chat.css">'
+        '<link rel="stylesheet" href="/static/consent.css"></head><body class="consent-page">'
+        '<header class="topbar"><div class="brand"><span class="brand-mark" aria-hidden="true">'
+        'W</span><span class="brand-name">Webex sandbox</span></div></header>'
+        f'<main class="consent">{main}</main>'
+        '<script src="/static/consent.js"></script></body></html>'
+    )
 
 
 def _redirect(uri: str, **params: str | None) -> Response:
     query = urlencode({k: v for k, v in params.items() if v is not None})
-    return redirect(f"{uri}{'&' if '?' in uri else '?'}{query}", code=302)
+    return security_headers(redirect(f"{uri}{'&' if '?' in uri else '?'}{query}", code=302))
+
+
+def _origin(uri: str) -> str | None:
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def hinted(w: World, hint: str) -> Person | None:
+    """The person a login hint names: an email (as Webex's `email=`/OIDC `login_hint`) or an id."""
+    hint = hint.strip()
+    if not hint:
+        return None
+    person = w.person_by_email(hint) or w.people.get(hint)
+    return None if person is None or person.is_bot else person
 
 
 @bp.get("/authorize")
@@ -45,6 +99,9 @@ def authorize_page():
         return _page_error(400, "Unknown client_id.")
     if not args.get("redirect_uri"):
         return _page_error(400, "redirect_uri is required.")
+    origin = _origin(args["redirect_uri"])
+    if origin is None:
+        return _page_error(400, "redirect_uri must be an http(s) URL.")
     if args.get("response_type", "code") != "code":
         return _page_error(400, "Only response_type=code is supported.")
     keep = ("client_id", "redirect_uri", "scope", "state", "response_type")
@@ -55,15 +112,34 @@ def authorize_page():
     )
     with w.lock:
         humans = [p for p in w.people.values() if not p.is_bot]
+        app_name = w.people[w.bot_id].display_name if w.bot_id in w.people else "The integration"
+        chosen = hinted(w, args.get("login_hint") or args.get("email") or "")
     people = "".join(
-        f'<label><input type="radio" name="personId" value="{p.id}" {"checked" if i == 0 else ""}>'
-        f" {html.escape(p.display_name)} &lt;{html.escape(p.email)}&gt;"
-        f"{' · admin' if p.admin else ''}</label>"
-        for i, p in enumerate(humans)
+        f'<label class="consent-person"><input type="radio" name="personId" required '
+        f'value="{p.id}" data-email="{html.escape(p.email)}"{" checked" if p is chosen else ""}>'
+        f'<span class="consent-name">{html.escape(p.display_name)}</span>'
+        f'<span class="muted">{html.escape(p.email)}{" · admin" if p.admin else ""}</span></label>'
+        for p in humans
     )
-    page = PAGE.format(client=html.escape(w.client_id[:12]) + "…",
-                       scope=html.escape(args.get("scope", "")), hidden=hidden, people=people)
-    return Response(page, content_type="text/html; charset=utf-8")
+    who = (f'Signing in as <strong>{html.escape(chosen.display_name)}</strong>. '
+           "Someone else? Choose below." if chosen else "Choose who signs in.")
+    scopes = "".join(
+        f"<li>{html.escape(SCOPE_WORDS.get(s, s))} <code>{html.escape(s)}</code></li>"
+        for s in args.get("scope", "").split()
+    )
+    name = html.escape(app_name)
+    main = (
+        f'<h1>Allow {name} to use your Webex account?</h1>'
+        f'<p class="consent-who" id="consent-who">{who}</p>'
+        f'<form method="post" action="authorize">{hidden}'
+        f'<fieldset class="consent-people"><legend>Sign in as</legend>{people}</fieldset>'
+        f'<p>{name} will be able to:</p><ul class="consent-scopes">{scopes}</ul>'
+        '<div class="consent-actions">'
+        '<button class="send-button" name="decision" value="accept" type="submit">Accept</button>'
+        '<button class="consent-decline" name="decision" value="deny" type="submit" '
+        "formnovalidate>Decline</button></div></form>"
+    )
+    return _html(render(f"Authorize {app_name}", main), form_action=f"'self' {origin}")
 
 
 @bp.post("/authorize")

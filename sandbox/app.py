@@ -103,7 +103,15 @@ def create_app(world: World | None = None, *, seed: int = 1) -> Flask:
     @app.get("/")
     def chat_page():
         if (STATIC / "index.html").exists():
-            return send_from_directory(STATIC, "index.html")
-        return Response(PLACEHOLDER, content_type="text/html; charset=utf-8")
+            resp = send_from_directory(STATIC, "index.html")
+        else:
+            resp = Response(PLACEHOLDER, content_type="text/html; charset=utf-8")
+        # People's tokens live in this page: never framed, sniffed, cached or leaked by referrer.
+        resp.headers["Content-Security-Policy"] = (
+            "frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["Referrer-Policy"] = "no-referrer"
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
 
     return app

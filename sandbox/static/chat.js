@@ -146,8 +146,21 @@
 
   function safeUrl(raw) {
     var url = raw.replace(/&amp;/g, "&").trim();
-    if (/^(https?:|mailto:)/i.test(url)) return url;
+    if (/^(https?:|mailto:)/i.test(url)) return withLoginHint(url);
     return null;
+  }
+
+  // A link to the sandbox's consent page names who this page acts as (a login hint), unless the
+  // link already names someone: the consent page then preselects that person.
+  function withLoginHint(url) {
+    if (!app.person) return url;
+    try {
+      var u = new URL(url);
+      if (!/\/v1\/authorize$/.test(u.pathname) || u.searchParams.has("login_hint") ||
+          u.searchParams.has("email")) return url;
+      u.searchParams.set("login_hint", app.person.email);
+      return u.href;
+    } catch (e) { return url; }
   }
 
   function mentionHtml(kind, value, name) {
