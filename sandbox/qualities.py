@@ -8,6 +8,7 @@ order in which meetings are first requested.
 
 from __future__ import annotations
 
+import math
 import random
 import uuid
 from dataclasses import dataclass, replace
@@ -144,9 +145,11 @@ def _item(rng: random.Random, meeting: Meeting, p: Participant,
         # Some people keep their camera off; someone whose upload is the story keeps it on.
         if prof.uploads_badly or rng.random() < 0.85:
             video_out = [stream("video", "out", p.join, n)]
-        s0, s1 = max(share[0], p.join), min(share[1], p.leave)
+        # The share session starts on the participant's own sample grid, so its minute i is
+        # the same minute as their audio's and everyone's minutes line up.
+        offset = max(0, math.ceil((share[0] - p.join).total_seconds() / INTERVAL))
+        s0, s1 = p.join + timedelta(seconds=offset * INTERVAL), min(share[1], p.leave)
         if s1 - s0 >= timedelta(seconds=INTERVAL):
-            offset = int((s0 - p.join).total_seconds() // INTERVAL)
             count = min(int((s1 - s0).total_seconds() // INTERVAL), n - offset)
             target = share_out if p.presenter else share_in
             target.append(stream("share", "out" if p.presenter else "in", s0, count, offset))
