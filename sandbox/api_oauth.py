@@ -114,6 +114,7 @@ def authorize_page():
         humans = [p for p in w.people.values() if not p.is_bot]
         app_name = w.people[w.bot_id].display_name if w.bot_id in w.people else "The integration"
         chosen = hinted(w, args.get("login_hint") or args.get("email") or "")
+        humans.sort(key=lambda p: p is not chosen)  # the hinted person on top, in view
     people = "".join(
         f'<label class="consent-person"><input type="radio" name="personId" required '
         f'value="{p.id}" data-email="{html.escape(p.email)}"{" checked" if p is chosen else ""}>'

@@ -10,6 +10,7 @@
   for (var i = 0; i < radios.length; i++) {
     if (radios[i].getAttribute("data-email") === email) {
       radios[i].checked = true;
+      radios[i].scrollIntoView({ block: "nearest" });
       var who = document.getElementById("consent-who");
       var name = radios[i].parentNode.querySelector(".consent-name");
       if (who && name) {

@@ -33,6 +33,8 @@ def test_login_hint_preselects_that_person(sandbox):
                  {"login_hint": person["id"]}):
         resp = page(sandbox, **hint)
         assert checked(resp) == [person["id"]], hint
+        first = re.search(r'name="personId" required value="([^"]+)"', resp.text)
+        assert first and first.group(1) == person["id"]  # on top of the list, in view
         assert f"Signing in as <strong>{person['displayName']}</strong>" in resp.text
 
 
