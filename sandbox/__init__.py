@@ -4,7 +4,9 @@ Run `python -m sandbox [--port 8900] [--host 127.0.0.1] [--seed N] [--state-file
 a test `sandbox.server.start_in_thread(seed=1, port=0, **World kwargs)`. It never imports the bot;
 the two meet over HTTP only.
 
-Modules: `world` (state, clock), `seed` (deterministic org), `qualities` (media-session data),
+Modules: `world` (state, clock), `seed` (deterministic org), `story` (its week of meetings and
+the ones in progress at start), `live_meetings` (meetings ended by the clock, org-level
+`meetings`/`ended` webhooks, `POST /_sandbox/meetings`), `qualities` (media-session data),
 `markup` (markdown → html, mentions), `messaging` (message/card/membership rules), `deliveries`
 (webhook fan-out and the delivery thread), `http` (errors, auth, pagination), `objects` (JSON
 shapes), `api_core` / `api_manage` / `api_teams` / `api_directory` / `api_events` /
@@ -26,4 +28,12 @@ Controls (no auth, loopback only), all JSON:
   "count", "retry_after"?, "method"?}` and `DELETE /_sandbox/fail`; `GET /_sandbox/webhooks`
   (every owner's, with `consecutiveFailures`); `GET /_sandbox/contents/<id>` (file bytes
   without a token, for `<img src>`).
+- `POST /_sandbox/meetings {"title", "hostEmail", "minutes" (1-1440), "participants": [{"email",
+  "name"?, "profile"?}]}` starts a meeting at the sandbox's now and answers the instance
+  (`state: inProgress`); the host joins if not listed; unknown emails are guests. Profiles:
+  `good`, `wifi`, `cellular`, `tcp`, `cpu`, `upload` (each the clear CONTRACT §11 cause; `upload`
+  also hurts what the others receive in the same minutes). It ends after `minutes` on the
+  sandbox clock (a ticker, every request and `/_sandbox/clock` all fire due endings), then each
+  active `ownedBy: org` `meetings` webhook of the host's org gets one signed, compact
+  `meetings`/`ended` delivery with the instance as `data`. Junk answers 400 with the reason.
 """

@@ -83,7 +83,7 @@ WEEK = [
 ]
 # Past the 7-day retention, and ended two minutes ago (too fresh to have data).
 EXPIRED = Scene("Weekly Sync", 8 * 24 + 2, 30, ADMIN, [8, 9, 10], clean=True)
-FRESH = Scene("Support Standup", 7 / 60, 5, HOST6, [8, 9], clean=True)
+FRESH = Scene("Design Review", 7 / 60, 5, ADMIN, [8, 9], clean=True)
 # In progress at start: (scene, seconds from start until it ends).
 LIVE = [
     (Scene("Weekly Sync", 0, 15, ADMIN, [WIFI, 8, 9], profiles={WIFI: "wifi"}), 70),
