@@ -50,7 +50,8 @@ def _owned_by(me: Person, body: dict, resource: str) -> str:
     owned_by = _text(body, "ownedBy", False) or "creator"
     if owned_by not in ("creator", "org"):
         raise ApiFault(400, "ownedBy must be 'creator' or 'org'.")
-    if me.is_bot and resource in MEETING_RESOURCES:
+    # Only bots: a Service App's machine account (an org connection) may own meeting hooks.
+    if me.type == "bot" and resource in MEETING_RESOURCES:
         raise ApiFault(403, BOT_REFUSED)
     if owned_by == "org":
         if resource not in MEETING_RESOURCES:
