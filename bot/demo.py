@@ -17,7 +17,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
 
 import requests
 from cryptography.fernet import Fernet
@@ -27,7 +26,6 @@ from bot.config import read_dotenv
 DATA = Path("data")
 DEMO = DATA / "demo"
 ENV_FILE = DATA / "demo.env"
-AUTHORIZE_LINK = re.compile(r"https?://[^\s)>\]]+/authorize\?[^\s)>\]]+")
 
 
 def _port_free(port: int) -> bool:
@@ -73,109 +71,50 @@ def _healthy(url: str) -> bool:
 
 
 def _alert_env(state: dict) -> dict[str, str]:
-    """Part II in the demo: the seeded meetings that end a minute after start are alerted within
+    """Part II in the demo: the seeded meeting that ends a minute after start is alerted within
     two minutes, so alerts wait 30 s instead of 15 min and the safety-net poll runs often."""
     admin = next((p for p in state["people"] if p.get("admin")), state["people"][0])
-    app = state.get("serviceApp") or {}
-    env = {
-        "ALERT_DELAY": "30",
-        "ALERT_POLL_INTERVAL": "30",
-        "QUALITY_ADMINS": admin["email"],
-        "WEBEX_SERVICE_APP_CLIENT_ID": app.get("clientId", ""),
-        "WEBEX_SERVICE_APP_CLIENT_SECRET": app.get("clientSecret", ""),
-    }
-    return {k: v for k, v in env.items() if v}
+    return {"ALERT_DELAY": "30", "ALERT_POLL_INTERVAL": "30", "QUALITY_ADMINS": admin["email"]}
 
 
-def _cli(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess:
+def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         env=env,
-        input=stdin,
         capture_output=True,
         text=True,
         timeout=60,
     )
 
 
-def _say(state: dict, person: dict, room_id: str, markdown: str) -> None:
-    requests.post(
-        f"{state['api_url']}/messages",
-        json={"roomId": room_id, "markdown": markdown},
-        headers={"Authorization": f"Bearer {person['token']}"},
-        timeout=10,
-    ).raise_for_status()
-
-
-def _connect_org_by_consent(state: dict, admin: dict) -> bool:
-    """As the admin would: `/connect org` in the 1:1 space, Accept on the consent page, and the
-    browser's redirect to the bot's callback."""
-    api, auth = state["api_url"], {"Authorization": f"Bearer {admin['token']}"}
-    direct = next(
-        r for r in state["rooms"] if r["type"] == "direct" and admin["email"] in r["memberEmails"]
-    )
-    _say(state, admin, direct["id"], "/connect org")
-    link, deadline = None, time.monotonic() + 20
-    while link is None and time.monotonic() < deadline:
-        time.sleep(0.3)
-        items = requests.get(
-            f"{api}/messages", params={"roomId": direct["id"], "max": 5}, headers=auth, timeout=10
-        ).json()["items"]
-        found = (AUTHORIZE_LINK.search(m.get("markdown") or m.get("text") or "") for m in items)
-        link = next((f.group(0) for f in found if f), None)
-    if link is None:
-        return False
-    query = dict(parse_qsl(urlsplit(link).query))
-    consent = requests.post(
-        link.split("?")[0],
-        data={**query, "personId": admin["id"], "decision": "accept"},
-        allow_redirects=False,
-        timeout=10,
-    )
-    location = consent.headers.get("Location")
-    return bool(location) and requests.get(location, timeout=30).ok
-
-
-def _prepare_alerts(state: dict, env: dict[str, str], admin: dict) -> str:
-    """Connect the org (the seeded Service App, else the admin's consent), sync the org webhook
-    and turn alerts on in "IT Quality" (by a message, as its admin would), so the first seeded
-    poor meeting is alerted without anyone typing. Returns a note for the banner; a step that
-    fails is said, never fatal: the rest of the demo works without it."""
-    app = state.get("serviceApp") or {}
+def _enable_alerts(state: dict, env: dict[str, str], admin: dict) -> str:
+    """Once the org is connected: make Webex hold the org's meetings/ended webhook and turn
+    alerts on in "IT Quality" (by a message, as its admin would), so the seeded poor meeting
+    that ends a minute after start is alerted without anyone typing. Returns a line for the
+    banner; a step that fails is said, never fatal: the rest of the demo works without it."""
     room = next((r for r in state["rooms"] if r["title"] == "IT Quality"), None)
-    if room is None:
-        return ""
-    org_id = (state.get("org") or {}).get("id")
-    how = "Service App"
-    manual = "  Alerts: type /connect org as the admin, then /alerts on in a space.\n\n"
+    manual = "Alerts: once the org is connected, type /alerts on in a space (as the admin)."
     try:
-        if _cli(env, "org", "status").returncode:
-            return manual  # a bot without Part II: nothing to prepare
-        connected = bool(app.get("accessToken") and app.get("refreshToken")) and (
-            _cli(
-                env,
-                "org",
-                "service-app",
-                *(["--org-id", org_id] if org_id else []),
-                stdin=f"{app['accessToken']}\n{app['refreshToken']}\n",
-            ).returncode
-            == 0
-        )
-        if not connected:
-            how = f"{admin['displayName']}'s consent"
-            connected = _connect_org_by_consent(state, admin)
         status = _cli(env, "org", "status")
-        if not connected or status.returncode or not re.search(r"oauth|service-app", status.stdout):
+        if room is None or status.returncode or not re.search(r"oauth|service-app", status.stdout):
             return manual
         _cli(env, "webhooks", "sync")
         bot = state["bot"]
-        _say(state, admin, room["id"], f"<@personId:{bot['id']}|{bot['displayName']}> /alerts on")
-    except (requests.RequestException, subprocess.SubprocessError, KeyError, StopIteration) as exc:
-        return f"  Alerts: automatic set-up stopped ({type(exc).__name__}); use /connect org.\n\n"
+        requests.post(
+            f"{state['api_url']}/messages",
+            json={
+                "roomId": room["id"],
+                "markdown": f"<@personId:{bot['id']}|{bot['displayName']}> /alerts on",
+            },
+            headers={"Authorization": f"Bearer {admin['token']}"},
+            timeout=10,
+        ).raise_for_status()
+    except (requests.RequestException, subprocess.SubprocessError) as exc:
+        return f"Alerts: automatic set-up stopped ({type(exc).__name__}). {manual}"
     return (
-        f"  Alerts: the org is connected ({how}) and 'IT Quality' has /alerts on. A seeded\n"
-        "  'Weekly Sync' ends about a minute after start with someone on poor Wi-Fi: its alert\n"
-        "  reaches 'IT Quality', and a tip their 1:1 space, within about two minutes.\n\n"
+        "Alerts: 'IT Quality' has /alerts on. A seeded 'Weekly Sync' ends about a minute after\n"
+        "  start with someone on poor Wi-Fi: its alert reaches 'IT Quality', and a tip their 1:1\n"
+        "  space, within about two minutes."
     )
 
 
@@ -246,7 +185,7 @@ def run_demo(port: int = 8080, sandbox_port: int = 8900) -> int:
         start("worker", [py, "-m", "bot.cli", "worker", "--workers", "2"], env)
         _wait(lambda: _healthy(f"http://127.0.0.1:{port}/healthz"), 60, "the bot", procs)
         admin = next((p for p in state["people"] if p.get("admin")), state["people"][0])
-        alerts_note = _prepare_alerts(state, env, admin)
+        alerts_line = _enable_alerts(state, env, admin)
         print(
             "\n"
             f"  quality-bot demo is running.\n\n"
@@ -257,7 +196,7 @@ def run_demo(port: int = 8080, sandbox_port: int = 8900) -> int:
             f"  Try it: open the chat page as {admin['displayName']} (an admin), pick the 1:1\n"
             f"  space with Quality Bot, type /connect and accept, then /meetings and press\n"
             f"  'Show quality'. In 'Team Quality', mention the bot first.\n\n"
-            f"{alerts_note}"
+            f"  {alerts_line}\n\n"
             f"  Ctrl-C stops everything.  Chat page: {state['chat_url']}\n",
             flush=True,
         )
