@@ -94,8 +94,13 @@ LIVE = [
 
 
 def guests(rng: random.Random, count: int) -> list[tuple[str, str]]:
-    """`count` distinct guest (name, email) pairs from the guest pools."""
-    pairs = rng.sample([(f, last) for f in GUEST_FIRST for last in GUEST_LAST], count)
+    """`count` distinct guest (name, email) pairs from the guest pools; up to 20 guests also
+    share no first or last name, so nobody reads as someone's relative."""
+    if count <= min(len(GUEST_FIRST), len(GUEST_LAST)):
+        pairs = list(zip(rng.sample(GUEST_FIRST, count), rng.sample(GUEST_LAST, count),
+                         strict=True))
+    else:
+        pairs = rng.sample([(f, last) for f in GUEST_FIRST for last in GUEST_LAST], count)
     return [(f"{f} {last}", f"{f}.{last}@{GUEST_DOMAIN}".lower()) for f, last in pairs]
 
 
