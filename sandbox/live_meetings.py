@@ -14,7 +14,6 @@ Deviations: an in-progress meeting is not listed by `GET /meetings` (Webex lists
 from __future__ import annotations
 
 import heapq
-import json
 import logging
 import secrets
 import threading
@@ -24,7 +23,7 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, request
 
 from sandbox import objects
-from sandbox.deliveries import Job, _filter_ok
+from sandbox.deliveries import Job, _filter_ok, envelope_bytes
 from sandbox.http import world
 from sandbox.qualities import MEETING_PROFILES
 from sandbox.world import Meeting, Participant, Person, Series, World
@@ -111,7 +110,7 @@ def _announce(w: World, meeting: Meeting) -> None:
         envelope.pop("secret", None)
         envelope.update({"resource": "meetings", "event": "ended", "actorId": host.id,
                          "data": data})
-        body = json.dumps(envelope, separators=(",", ":")).encode()
+        body = envelope_bytes(envelope)
         log.info("meeting %s ended: meetings/ended for webhook %s", meeting.id, hook.id)
         if w.deliverer is not None:
             w.deliverer.put(Job(hook.id, "meetings", "ended", meeting.id, body))

@@ -74,7 +74,8 @@ def test_meeting_end_is_delivered_signed_compact_and_once(sandbox, receiver):
     (r, envelope), = wait_until(lambda: ended_for(receiver, meeting["id"]))
     expected = hmac.new(SECRET.encode(), r.body, hashlib.sha1).hexdigest()
     assert r.headers["X-Spark-Signature"] == expected
-    assert r.body == json.dumps(json.loads(r.body), separators=(",", ":")).encode()  # compact
+    assert r.body == json.dumps(json.loads(r.body), separators=(",", ":"),
+                         ensure_ascii=False).encode()  # compact
     assert envelope["id"] == hook["id"] and envelope["ownedBy"] == "org"
     assert (envelope["resource"], envelope["event"]) == ("meetings", "ended")
     assert "secret" not in envelope and envelope["orgId"] == hook["orgId"]
