@@ -116,10 +116,11 @@ def _peak_rss_mb() -> float:
 
 
 def _worker(state: dict, workdir: str, threads: int, ready, done, results) -> None:
+    from bot.app import build_runtime
     from bot.queue import POLL, InProcessConsumer
-    from bot.runtime import build_runtime
+    from bot.worker import build_worker
 
-    runtime = build_runtime(_config(state, Path(workdir), queue=True))
+    runtime = build_worker(build_runtime(_config(state, Path(workdir), queue=True))).runtime
     consumer = InProcessConsumer(runtime.queue.huey, workers=threads, worker_type="thread",
                                  periodic=False, **POLL)
     consumer.start()
@@ -132,12 +133,15 @@ def _worker(state: dict, workdir: str, threads: int, ready, done, results) -> No
 
 def run_scenario(name: str, state: dict, rooms: list[dict], workers: int, threads: int) -> dict:
     from bot import summaries, summary_content
-    from bot.runtime import build_runtime
+    from bot.app import build_runtime
+    from bot.worker import build_worker
     from storage.models import SummaryRun
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-summaries-"))
     queued = name == "queued"
-    runtime = build_runtime(_config(state, workdir, queue=queued), with_queue=queued)
+    runtime = build_runtime(_config(state, workdir, queue=queued))
+    if not queued:
+        build_worker(runtime)  # QUEUE_URL=immediate: this process runs each send inline
     now = datetime.now(UTC)
     _seed(runtime, state, rooms, now)
     if name == "serial, no cache":

@@ -1,14 +1,32 @@
-"""The Flask app factory: configuration, runtime, blueprints."""
+"""The web process's composition root: the receiver, the OAuth callback and the health check.
+
+It imports no handler, no dispatcher and no chart code: the receiver only stores and enqueues
+(`bot/tasks.py`), and the worker (`bot/worker.py`) does the rest.
+"""
 
 from __future__ import annotations
 
 from flask import Flask, jsonify
 
+from bot.accounts import Accounts
 from bot.config import Config
 from bot.logs import setup_logging
-from bot.runtime import Runtime, build_runtime
+from bot.queue import Queue
+from bot.runtime import Runtime
+from bot.webex import BotClient, Http
+from storage.db import open_database
 
 MAX_BODY = 1024 * 1024  # Webex envelopes are small; anything bigger is not Webex
+
+
+def build_runtime(config: Config, *, http: Http | None = None) -> Runtime:
+    """Open the database (upgrading it) and build every long-lived collaborator once."""
+    open_database(config.database_url)
+    http = http or Http()
+    webex = BotClient(config.webex_bot_token, config.webex_api_url, http)
+    runtime = Runtime(config, webex, http, Accounts(config, http), Queue(config.queue_url))
+    runtime.accounts.clock = runtime.now  # one clock: whatever the runtime's is, even a test's
+    return runtime
 
 
 def create_app(config: Config | None = None, runtime: Runtime | None = None) -> Flask:

@@ -20,11 +20,13 @@ def _config(*required: str) -> Config:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from bot import webhook_admin
-    from bot.app import create_app
-    from bot.runtime import build_runtime
+    from bot.app import build_runtime, create_app
+    from bot.worker import build_worker
 
     config = _config("WEBEX_BOT_TOKEN", "WEBEX_WEBHOOK_SECRET")
     runtime = build_runtime(config)
+    # The development server is both roles: the web app and, in-process, the worker.
+    worker = build_worker(runtime)
     if args.sync_webhooks:
         for line in webhook_admin.sync(runtime.webex, config) or ["webhooks already in sync"]:
             print(line, flush=True)
@@ -33,7 +35,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not args.no_worker and not runtime.queue.immediate:
         consumer = runtime.queue.consumer(in_process=True)
         consumer.start()
-        runtime.dispatcher.recover()
+        worker.recover()
     try:
         app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
     finally:
@@ -43,13 +45,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from bot.runtime import build_runtime
+    from bot.app import build_runtime
+    from bot.worker import build_worker
 
     config = _config("WEBEX_BOT_TOKEN")
     runtime = build_runtime(config)
     if runtime.queue.immediate:
         raise SystemExit("quality-bot: QUEUE_URL=immediate runs tasks inline; there is no worker")
-    runtime.dispatcher.recover()
+    build_worker(runtime).recover()
     runtime.queue.consumer(workers=args.workers).run()
     return 0
 
@@ -144,7 +147,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             db_ok = ping()
         except Exception as exc:  # doctor reports, it does not crash
             return [(False, f"database {config.database_url} unusable: {exc}")]
-        queue_ok = Queue(config.queue_url, lambda _id: None).ping()
+        queue_ok = Queue(config.queue_url).ping()
         return [
             (
                 db_ok,

@@ -1,14 +1,21 @@
-"""The command registry: one declaration gives the parser, the argument errors and `/help`."""
+"""Chat commands: one declaration gives the parser, the argument errors and `/help`.
+
+A handler module declares its commands with `@command(...)`; a package gathers its modules'
+commands into a `CommandSet` (`handlers/__init__.py`), which the worker hands to the
+dispatcher. Nothing registers itself anywhere by being imported.
+"""
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from types import ModuleType
+from typing import Any
 
-if TYPE_CHECKING:
-    from bot.context import Context
+# A handler takes a bot.context.Context. Not imported here: the context refers to commands,
+# and the declarations stay below it.
+Handler = Callable[[Any], None]
 
 
 class UsageError(Exception):
@@ -29,12 +36,15 @@ class Arg:
 class Command:
     name: str
     help: str
-    func: Callable[[Context], None]
+    func: Handler
     args: tuple[Arg, ...] = ()
     aliases: tuple[str, ...] = ()
     needs_account: bool = False
     card_inputs: tuple[str, ...] = ()  # card input keys that become the arguments, in order
     hidden: bool = False
+
+    def __call__(self, ctx: Any) -> None:
+        self.func(ctx)
 
     @property
     def usage(self) -> str:
@@ -78,32 +88,51 @@ class Command:
         return values
 
 
+def command(
+    name: str,
+    *,
+    help: str,
+    args: tuple[Arg, ...] = (),
+    aliases: tuple[str, ...] = (),
+    needs_account: bool = False,
+    card_inputs: tuple[str, ...] = (),
+    hidden: bool = False,
+) -> Callable[[Handler], Command]:
+    """Declare a chat command: the decorated function becomes a `Command` (still callable)."""
+
+    def declare(func: Handler) -> Command:
+        return Command(name, help, func, args, aliases, needs_account, card_inputs, hidden)
+
+    return declare
+
+
 @dataclass
-class Registry:
+class CommandSet:
     commands: dict[str, Command] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
 
-    def command(
-        self,
-        name: str,
-        *,
-        help: str,
-        args: tuple[Arg, ...] = (),
-        aliases: tuple[str, ...] = (),
-        needs_account: bool = False,
-        card_inputs: tuple[str, ...] = (),
-        hidden: bool = False,
-    ) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
-        def register(func: Callable[[Context], None]) -> Callable[[Context], None]:
-            cmd = Command(name, help, func, args, aliases, needs_account, card_inputs, hidden)
-            for word in (name, *aliases):
-                if word in self.names:
-                    raise ValueError(f"command word {word!r} declared twice")
-                self.names[word] = name
-            self.commands[name] = cmd
-            return func
+    @classmethod
+    def of(cls, modules: Iterable[ModuleType]) -> CommandSet:
+        """Every command declared in these modules, in module order (the `/help` order)."""
+        found = cls()
+        for module in modules:
+            for value in vars(module).values():
+                if isinstance(value, Command):
+                    found.add(value)
+        return found
 
-        return register
+    def add(self, cmd: Command) -> Command:
+        for word in (cmd.name, *cmd.aliases):
+            if word in self.names:
+                raise ValueError(f"command word {word!r} declared twice")
+        for word in (cmd.name, *cmd.aliases):
+            self.names[word] = cmd.name
+        self.commands[cmd.name] = cmd
+        return cmd
+
+    def command(self, name: str, **declared: Any) -> Callable[[Handler], Command]:
+        """Declare and add in one step (a set built in place, e.g. in a test)."""
+        return lambda func: self.add(command(name, **declared)(func))
 
     def find(self, word: str) -> Command | None:
         name = self.names.get(word.lower().lstrip("/"))
@@ -117,10 +146,6 @@ class Registry:
 
     def help_entries(self) -> list[tuple[str, str]]:
         return [(c.usage, c.help) for c in self.commands.values() if not c.hidden]
-
-
-registry = Registry()
-command = registry.command
 
 
 def split_command(text: str) -> tuple[str, list[str]]:

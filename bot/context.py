@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.commands import CommandSet
 from bot.webex import Upload
 
 if TYPE_CHECKING:
-    from bot.commands import Command
     from bot.runtime import Runtime
     from bot.webex import UserClient
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 @dataclass
 class Context:
     runtime: Runtime
-    command: Command
+    commands: CommandSet  # every command this bot answers, e.g. for /help
     args: dict[str, Any]
     person_id: str
     person_email: str

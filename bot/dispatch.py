@@ -7,9 +7,8 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-import handlers  # noqa: F401  (importing registers every command)
 from bot import accounts
-from bot.commands import UsageError, registry, split_command
+from bot.commands import CommandSet, UsageError, split_command
 from bot.context import Context
 from bot.mentions import command_text, mentions_bot, same_person
 from bot.runtime import Runtime
@@ -32,8 +31,9 @@ class HandlerFailed(Exception):
 
 
 class Dispatcher:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, commands: CommandSet) -> None:
         self.runtime = runtime
+        self.commands = commands
         self._pruned_at: datetime | None = None
 
     # Queue entry points -------------------------------------------------------------------
@@ -136,7 +136,7 @@ class Dispatcher:
             log.warning("ignored a card action on a message that is not ours in this space")
             return False
         inputs = action.get("inputs") or {}
-        cmd = registry.find(str(inputs.get("command", "")))
+        cmd = self.commands.find(str(inputs.get("command", "")))
         if cmd is None:
             return False
         words = [str(inputs[key]) for key in cmd.card_inputs if inputs.get(key) not in (None, "")]
@@ -158,7 +158,9 @@ class Dispatcher:
         me = self.runtime.webex.me()
         if not same_person(data.get("personId", ""), me["id"]):
             return False
-        entries = "\n".join(f"- `{usage}` — {text}" for usage, text in registry.help_entries()[:4])
+        entries = "\n".join(
+            f"- `{usage}` — {text}" for usage, text in self.commands.help_entries()[:4]
+        )
         self.runtime.webex.send(
             room_id=data["roomId"],
             markdown=f"Hello! I report how good your Webex meetings really were.\n{entries}\n"
@@ -173,9 +175,9 @@ class Dispatcher:
         where["mention"] = self._mention(where) if where["room_type"] == "group" else ""
         lead = where["mention"] + " " if where["mention"] else ""
         reply = dict(room_id=where["room_id"], parent_id=where["thread_id"])
-        cmd = registry.find(word) if word else None
+        cmd = self.commands.find(word) if word else None
         if cmd is None:
-            guess = registry.closest(word) if word else None
+            guess = self.commands.closest(word) if word else None
             hint = f"Did you mean `/{guess}`? " if guess else ""
             what = f"Unknown command `{word}`." if word else "I did not see a command."
             webex.send(**reply, markdown=f"{what} {hint}Type `/help` to see what I can do.")
@@ -190,7 +192,7 @@ class Dispatcher:
         except UsageError as exc:
             webex.send(**reply, markdown=str(exc))
             return
-        ctx = Context(self.runtime, cmd, args, **where)
+        ctx = Context(self.runtime, self.commands, args, **where)
         try:
             cmd.func(ctx)
         except accounts.NotConnected:

@@ -14,7 +14,7 @@ bp = Blueprint("health", __name__)
 def healthz():
     runtime = current_app.extensions["quality-bot"]
     database_ok = ping()
-    queue_ok = runtime.queue.ping() if runtime.queue else False
+    queue_ok = runtime.queue.ping()
     body = {
         "status": "ok" if database_ok and queue_ok else "unavailable",
         "database": "ok" if database_ok else "unavailable",

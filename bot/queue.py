@@ -1,4 +1,4 @@
-"""The background queue: huey on QUEUE_URL, with the bot's tasks registered on it."""
+"""The background queue: huey on QUEUE_URL, carrying the tasks of `bot/tasks.py`."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import logging
 import os
 import queue as stdqueue
 import threading
-from collections.abc import Callable
 from urllib.parse import urlparse
 
-from huey import Huey, MemoryHuey, PostgresHuey, RedisHuey, SqliteHuey, crontab
+from huey import Huey, MemoryHuey, PostgresHuey, RedisHuey, SqliteHuey
 from huey.consumer import Consumer
 
+from bot.tasks import Tasks
 from storage.db import sqlite_path
 
 log = logging.getLogger(__name__)
@@ -41,18 +41,10 @@ class Queue:
 
     BATCH = 256
 
-    def __init__(
-        self,
-        url: str,
-        process_event: Callable[[int], None],
-        periodic: dict[str, Callable[[], None]] | None = None,
-    ) -> None:
+    def __init__(self, url: str) -> None:
         self.url = url
         self.huey = make_huey(url)
-        self._process = self.huey.task(name="process_event")(process_event)
-        self._fan_out = self.huey.task(name="process_events")(self._enqueue_each)
-        for name, func in (periodic or {}).items():
-            self.huey.periodic_task(crontab(), name=name)(func)
+        self.tasks = Tasks(self.huey)
         self._handoff: stdqueue.SimpleQueue[int] = stdqueue.SimpleQueue()
         self._handoff_pid: int | None = None
         self._handoff_lock = threading.Lock()
@@ -62,7 +54,7 @@ class Queue:
         return self.huey.immediate
 
     def enqueue_event(self, event_id: int) -> None:
-        self._process(event_id)
+        self.tasks.process_event(event_id)
 
     def submit(self, event_id: int) -> None:
         """From the webhook request: returns at once. The event is durable in the inbox already;
@@ -95,16 +87,11 @@ class Queue:
                     break
             try:
                 if len(batch) == 1:
-                    self._process(batch[0])
+                    self.tasks.process_event(batch[0])
                 else:
-                    self._fan_out(batch)
+                    self.tasks.process_events(batch)
             except Exception:
                 log.exception("could not enqueue %d event(s); the inbox sweep will", len(batch))
-
-    def _enqueue_each(self, event_ids: list[int]) -> None:
-        # Runs in the worker: one task per event, so slow commands run in parallel.
-        for event_id in event_ids:
-            self._process(event_id)
 
     def ping(self) -> bool:
         try:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.accounts import NeedsReconnect, NotConnected
+from bot.app import build_runtime
 from bot.commands import UsageError
 from bot.config import Config
 from bot.meetings import (
@@ -22,7 +23,7 @@ from bot.meetings import (
 )
 from bot.quality.analysis import report_rows
 from bot.quality.charts import quality_chart
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime
 from bot.webex import NotFound, UserClient, WebexError
 from storage import meeting_lists, qualities, tokens
 
@@ -32,7 +33,7 @@ LIST_LIMIT = 50
 @contextmanager
 def _as_person(config: Config, email: str) -> Iterator[tuple[Runtime, UserClient, str]]:
     """The runtime, the person's client and id; every failure becomes one plain line."""
-    runtime = build_runtime(config, with_queue=False)
+    runtime = build_runtime(config)
     try:
         row = tokens.find_by_email(email)
         if row is None:

@@ -32,21 +32,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TASK_NAME = "send_daily_summary"
 HOST = f"{socket.gethostname()}:{os.getpid()}"
 
 
 # Scheduling ------------------------------------------------------------------------------------
-def register(runtime: Runtime) -> None:
-    """Declare the per-space task on the runtime's queue (every process, so any worker runs it)."""
-    if runtime.queue is None:
-        return
-    task = runtime.queue.huey.task(name=TASK_NAME, retries=0)(
-        lambda room_id, day: send_due(runtime, room_id, date.fromisoformat(day))
-    )
-    runtime.queue.summary_task = task  # type: ignore[attr-defined]
-
-
 def run_due(runtime: Runtime) -> int:
     """Announce new pauses, then queue every due space once; returns how many were queued."""
     now = runtime.now()
@@ -62,12 +51,8 @@ def run_due(runtime: Runtime) -> int:
             due.append((sub.room_id, day))
     skip = summary_runs.blocking(due, now)
     todo = [pair for pair in due if pair not in skip]
-    task = getattr(runtime.queue, "summary_task", None) if runtime.queue else None
     for room_id, day in todo:
-        if task is not None:
-            task(room_id, day.isoformat())
-        else:
-            send_due(runtime, room_id, day)
+        runtime.queue.tasks.send_daily_summary(room_id, day.isoformat())  # bot/tasks.py
     return len(todo)
 
 

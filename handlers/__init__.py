@@ -1,26 +1,19 @@
-"""One module per chat command; importing this package registers them all, in /help order."""
+"""The chat commands, one module per command, gathered into the set the worker hands to the
+dispatcher (`bot/worker.py`). A new command: a module here, listed below in `/help` order."""
 
-import importlib
-import pkgutil
+from bot.commands import CommandSet
+from handlers import (
+    connect,
+    disconnect,
+    help,
+    meetings,
+    quality,
+    status,
+    subscribe,
+    summary,
+    unsubscribe,
+)
 
-ORDER = [
-    "help",
-    "connect",
-    "disconnect",
-    "status",
-    "meetings",
-    "quality",
-    "summary",
-    "subscribe",
-    "unsubscribe",
-]
-
-
-def _load() -> None:
-    present = {m.name for m in pkgutil.iter_modules(__path__)}
-    for name in ORDER + sorted(present - set(ORDER)):
-        if name in present:
-            importlib.import_module(f"{__name__}.{name}")
-
-
-_load()
+commands = CommandSet.of(
+    [help, connect, disconnect, status, meetings, quality, summary, subscribe, unsubscribe]
+)

@@ -1,6 +1,6 @@
 """/help: every command, one line each, straight from the declarations."""
 
-from bot.commands import command, registry
+from bot.commands import command
 from bot.context import Context
 
 
@@ -8,5 +8,5 @@ from bot.context import Context
 def help_command(ctx: Context) -> None:
     from bot.quality.cards import help_card
 
-    card, markdown = help_card(registry.help_entries())
+    card, markdown = help_card(ctx.commands.help_entries())
     ctx.reply(markdown, card=card)

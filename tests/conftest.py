@@ -64,13 +64,19 @@ def webex_api():
 
 
 @pytest.fixture
-def runtime(config, no_sleep_http, webex_api):
-    from bot.runtime import build_runtime
+def worker(config, no_sleep_http, webex_api):
+    """Both roles in one process, as QUEUE_URL=immediate runs them: the tasks run inline."""
+    from bot.app import build_runtime
+    from bot.worker import build_worker
     from storage.db import database
 
-    rt = build_runtime(config, http=no_sleep_http)
-    yield rt
+    yield build_worker(build_runtime(config, http=no_sleep_http))
     database.close()
+
+
+@pytest.fixture
+def runtime(worker):
+    return worker.runtime
 
 
 @pytest.fixture

@@ -17,10 +17,11 @@ import requests
 from cryptography.fernet import Fernet
 from werkzeug.serving import make_server
 
-from bot.app import create_app
+from bot.app import build_runtime, create_app
 from bot.config import Config
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime
 from bot.webhook_admin import sync
+from bot.worker import build_worker
 
 LINK = re.compile(r"https?://[^\s)>\]]+/authorize\?[^\s)>\]]+")
 
@@ -103,6 +104,7 @@ class Harness:
         )
         self.config = Config(**{**settings, **overrides})
         self.runtime: Runtime = build_runtime(self.config)
+        self.worker = build_worker(self.runtime)
         self.server.app = create_app(runtime=self.runtime)
         import threading
 

@@ -10,8 +10,10 @@ from datetime import datetime
 from bot import summaries, summary_content
 from bot.config import Config
 from bot.quality.daily import summarize_day
+from bot.queue import Queue
 from bot.runtime import Runtime
 from bot.webex import Http
+from bot.worker import build_worker
 from storage.db import open_database
 
 
@@ -54,8 +56,10 @@ def work(db_url: str, sends: str, name: str, now_iso: str, barrier, ticks: int) 
         CountingBot(sends, name),
         Http(),
         AnyoneConnected(),
+        Queue("immediate"),  # each due space is sent inline, by this process
         clock=lambda: now,
     )  # type: ignore[arg-type]
+    build_worker(runtime)
     barrier.wait()  # both processes start the same tick together
     for _ in range(ticks):
         summaries.run_due(runtime)

@@ -13,13 +13,13 @@ NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def chat(world, clock, posts):
+def chat(worker, world, clock, posts):
     clock.set(NOW)
 
     def say(text: str, person: str = "alice", room: str = "room-1") -> str:
         before = len(posts.items)
         word, *words = text.split()
-        world.dispatcher.run(
+        worker.dispatcher.run(
             word.lstrip("/"),
             words,
             person_id=person,

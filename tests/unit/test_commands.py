@@ -2,8 +2,8 @@
 
 import pytest
 
-import handlers  # noqa: F401
-from bot.commands import Arg, Registry, UsageError, registry, split_command
+from bot.commands import Arg, CommandSet, UsageError, split_command
+from handlers import commands as registry
 
 
 def hhmm(word):
@@ -20,7 +20,7 @@ def zone(word):
 
 @pytest.fixture
 def reg():
-    r = Registry()
+    r = CommandSet()
 
     @r.command(
         "subscribe", help="daily", args=(Arg("HH:MM", hhmm, "09:00"), Arg("ZONE", zone, "UTC"))

@@ -108,7 +108,7 @@ def test_redelivery_is_answered_once(client, webex):
 
 
 def test_handler_crash_is_recorded_with_a_ref_and_told(client, webex, monkeypatch):
-    from bot.commands import registry
+    from handlers import commands as registry
 
     def boom(ctx):
         raise RuntimeError("bug")
@@ -225,19 +225,19 @@ def test_card_action_on_someone_elses_message_is_ignored(client, webex):
 
 def test_crash_between_accept_and_processing_is_recovered(config, no_sleep_http, webex):
     """The web process stored the event, then died before any worker ran it."""
-    from bot.app import create_app
-    from bot.runtime import build_runtime
+    from bot.app import build_runtime, create_app
+    from bot.worker import build_worker
 
-    first = build_runtime(config, http=no_sleep_http)
+    first = build_runtime(config, http=no_sleep_http)  # the web process alone
     first.queue.submit = lambda _id: None  # the enqueue is lost with the process
     register_message(webex, "m13", "/help")
     deliver(create_app(runtime=first).test_client(), message_envelope("m13"))
     assert posted(webex) == [] and InboxEvent.get().status == "pending"
 
-    restarted = build_runtime(config, http=no_sleep_http)
-    assert restarted.dispatcher.recover() == 1
+    restarted = build_worker(build_runtime(config, http=no_sleep_http))
+    assert restarted.recover() == 1
     assert len(posted(webex)) == 1 and InboxEvent.get().status == "done"
-    assert restarted.dispatcher.recover() == 0
+    assert restarted.recover() == 0
 
 
 def test_person_lookup_failure_still_answers(client, webex_api):
@@ -261,7 +261,7 @@ def test_account_command_without_account_gets_the_hint_before_argument_errors(cl
     assert "/connect" in reply["markdown"] and "needs REF" not in reply["markdown"]
 
 
-def test_webex_outage_postpones_the_event_and_the_sweep_answers_it(client, runtime, webex):
+def test_webex_outage_postpones_the_event_and_the_sweep_answers_it(client, worker, webex):
     from storage import inbox
 
     webex.get(f"{API}/messages/m16", status=503, json={"message": "down"})
@@ -282,20 +282,20 @@ def test_webex_outage_postpones_the_event_and_the_sweep_answers_it(client, runti
         },
     )
     assert inbox.unfinished() == [row.id]
-    runtime.dispatcher.recover()  # what the sweep does, without waiting for it
+    worker.recover()  # what the sweep does, without waiting for it
     assert InboxEvent.get().status == "done" and len(posted(webex)) == 1
 
 
-def test_repeated_outages_end_as_failed_not_forever(client, runtime, webex):
+def test_repeated_outages_end_as_failed_not_forever(client, worker, webex):
     webex.get(f"{API}/messages/m17", status=503, json={"message": "down"})
     deliver(client, message_envelope("m17"))
     for _ in range(3):
-        runtime.dispatcher.recover()
+        worker.recover()
     row = InboxEvent.get()
     assert row.status == "failed" and row.error_ref and row.attempts == 3
 
 
-def test_sweep_forgets_old_finished_events_and_charts_hourly(client, runtime, webex):
+def test_sweep_forgets_old_finished_events_and_charts_hourly(client, worker, webex):
     from datetime import UTC, datetime, timedelta
 
     from storage import qualities
@@ -308,6 +308,6 @@ def test_sweep_forgets_old_finished_events_and_charts_hourly(client, runtime, we
     old = datetime.now(UTC) - timedelta(days=9)
     qualities.store_rendered("m", "UTC", old, b"png", {}, "")
     qualities.store_rendered("m", "Europe/Paris", datetime.now(UTC), b"png", {}, "")
-    runtime.dispatcher.sweep()
+    worker.dispatcher.sweep()
     assert InboxEvent.select().count() == 0
     assert [r.timezone for r in RenderedQuality.select()] == ["Europe/Paris"]
