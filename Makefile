@@ -20,12 +20,12 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # PostgreSQL and Redis test servers run for the duration of the suite, and are always stopped.
 # scripts/node-clients installs webex-node-bot-framework (and node, under CI) for the sandbox's
 # real-client test; locally without node that test skips and says why.
-test: $(STAMP)
-	$(BIN)/ruff check .
+test: lint
 	scripts/node-clients || [ -z "$$CI" ]
 	scripts/test-services start || [ -z "$$CI" ]
 	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; scripts/test-services stop; exit $$status

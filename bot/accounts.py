@@ -30,7 +30,7 @@ from bot.webex import (
     WebexError,
 )
 from storage import oauth_states, subscriptions, tokens
-from storage.db import aware
+from storage.base import aware
 from storage.models import Connection
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from storage import summary_runs
-from storage.db import aware
+from storage.base import aware
 
 if TYPE_CHECKING:
     from storage.models import Subscription

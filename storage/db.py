@@ -1,43 +1,32 @@
-"""The database: one Peewee proxy, bound once from DATABASE_URL, plus the schema upgrade."""
+"""The database: bound once from DATABASE_URL, plus the schema upgrade."""
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
-from peewee import Database, DatabaseProxy, SqliteDatabase
+from peewee import Database, SqliteDatabase
 from playhouse import db_url
 from playhouse.migrate import SchemaMigrator, migrate
 
+# The proxy and time helpers live below the models; imported from here too, as they always were.
+from storage.base import SQLITE_PRAGMAS, aware, database, to_utc_naive, utcnow
+from storage.models import ALL_MODELS
+
+__all__ = [
+    "SQLITE_PRAGMAS",
+    "aware",
+    "database",
+    "open_database",
+    "ping",
+    "sqlite_path",
+    "to_utc_naive",
+    "upgrade",
+    "utcnow",
+]
+
 log = logging.getLogger(__name__)
-
-database = DatabaseProxy()
-
-# WAL lets the web process write the inbox while workers read; the busy timeout turns
-# lock contention between processes into a short wait instead of an error.
-SQLITE_PRAGMAS = {
-    "journal_mode": "wal",
-    "busy_timeout": 15000,
-    "synchronous": "normal",
-    "foreign_keys": 1,
-}
-
-
-def utcnow() -> datetime:
-    """Naive UTC: what every DateTimeField holds, so SQLite compares them as text correctly."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def to_utc_naive(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    return None if moment is None else moment.replace(tzinfo=UTC)
 
 
 def sqlite_path(url: str) -> str:
@@ -62,8 +51,6 @@ def open_database(url: str) -> Database:
 
 def upgrade() -> list[str]:
     """Create missing tables, columns and indexes; returns what changed."""
-    from storage.models import ALL_MODELS
-
     db = database.obj
     changes: list[str] = []
     with database.connection_context():

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from peewee import OperationalError, SqliteDatabase
 
-from storage.db import SQLITE_PRAGMAS, database, utcnow
+from storage.base import SQLITE_PRAGMAS, database, utcnow
 from storage.models import InboxEvent
 
 LEASE = timedelta(minutes=5)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from storage.db import utcnow
+from storage.base import utcnow
 from storage.models import MeetingList
 
 

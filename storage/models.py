@@ -14,7 +14,7 @@ from peewee import (
     TextField,
 )
 
-from storage.db import database, utcnow
+from storage.base import database, utcnow
 
 
 class BaseModel(Model):

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from peewee import fn
 
-from storage.db import to_utc_naive, utcnow
+from storage.base import to_utc_naive, utcnow
 from storage.models import Connection
 
 
