@@ -21,6 +21,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # PostgreSQL and Redis test servers run for the duration of the suite, and are always stopped.
 # scripts/node-clients installs webex-node-bot-framework (and node, under CI) for the sandbox's

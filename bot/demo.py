@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import cast
 
 import requests
 from cryptography.fernet import Fernet
@@ -43,8 +44,9 @@ def _wait(check, timeout: float, what: str, procs: list[subprocess.Popen]):
     while time.monotonic() < deadline:
         for proc in procs:
             if proc.poll() is not None:
+                argv = cast(list, proc.args)  # always a list here: see the Popen calls below
                 raise SystemExit(
-                    f"quality-bot demo: {what} failed: a process exited ({proc.args[2:4]}); "
+                    f"quality-bot demo: {what} failed: a process exited ({argv[2:4]}); "
                     f"its log is in {DEMO}/"
                 )
         result = check()

@@ -15,7 +15,7 @@ def healthz():
     runtime = current_app.extensions["quality-bot"]
     database_ok = ping()
     queue_ok = runtime.queue.ping()
-    body = {
+    body: dict[str, object] = {
         "status": "ok" if database_ok and queue_ok else "unavailable",
         "database": "ok" if database_ok else "unavailable",
         "queue": "ok" if queue_ok else "unavailable",

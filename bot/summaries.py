@@ -190,7 +190,9 @@ def announce_pauses(runtime: Runtime, room_id: str | None = None) -> int:
         try:
             runtime.webex.send(
                 room_id=sub.room_id,
-                markdown=pause_notice(sub.paused_reason, _display_name(runtime, sub.person_id)),
+                markdown=pause_notice(
+                    sub.paused_reason or "", _display_name(runtime, sub.person_id)
+                ),
             )
             told += 1
         except (Unavailable, RateLimited):

@@ -26,7 +26,7 @@ class Work:
 
     process_event: Callable[[int], None]
     sweep_inbox: Callable[[], None]
-    daily_summaries: Callable[[], None]
+    daily_summaries: Callable[[], object]
     send_daily_summary: Callable[[str, date], object]
 
 

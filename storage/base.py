@@ -7,6 +7,7 @@ so imports the models), so neither imports the other back.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import overload
 
 from peewee import DatabaseProxy
 
@@ -33,5 +34,10 @@ def to_utc_naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+@overload
+def aware(moment: datetime) -> datetime: ...
+@overload
+def aware(moment: None) -> None: ...
 def aware(moment: datetime | None) -> datetime | None:
+    """A stored (naive UTC) time as an aware one."""
     return None if moment is None else moment.replace(tzinfo=UTC)

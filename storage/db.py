@@ -68,7 +68,8 @@ def upgrade() -> list[str]:
                 migrate(*(migrator.add_column(table, f.column_name, f) for f in missing))
                 changes.extend(f"added column {table}.{f.column_name}" for f in missing)
             before = {i.name for i in db.get_indexes(table)}
-            model._schema.create_indexes(safe=True)  # IF NOT EXISTS: only new ones are made
+            # The table exists: IF NOT EXISTS makes only the indexes that are new.
+            db.create_tables([model], safe=True)
             changes.extend(
                 f"added index {name}" for name in {i.name for i in db.get_indexes(table)} - before
             )

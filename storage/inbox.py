@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import cast
 
 from peewee import OperationalError, SqliteDatabase
 
@@ -126,10 +128,12 @@ def get(event_id: int) -> InboxEvent | None:
 def counts() -> dict[str, int]:
     from peewee import fn
 
-    rows = InboxEvent.select(InboxEvent.status, fn.COUNT(InboxEvent.id).alias("n")).group_by(
-        InboxEvent.status
+    rows = (
+        InboxEvent.select(InboxEvent.status, fn.COUNT(InboxEvent.id))
+        .group_by(InboxEvent.status)
+        .tuples()
     )
-    return {row.status: row.n for row in rows}
+    return {status: n for status, n in cast(Iterable[tuple[str, int]], rows)}
 
 
 def prune(older_than: timedelta) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from peewee import (
+    AutoField,
     BlobField,
     BooleanField,
     CharField,
@@ -25,6 +26,7 @@ class BaseModel(Model):
 class InboxEvent(BaseModel):
     """Every accepted webhook delivery, so a redelivery is a no-op and a crash loses nothing."""
 
+    id = AutoField()  # what peewee adds by itself, spelled out so the type checker knows it
     key = CharField(unique=True)  # resource:event:data.id
     resource = CharField()
     event = CharField()

@@ -70,17 +70,22 @@ def fetch_once(
     while True:
         now = utcnow()
         row = _row(meeting_id)
-        recent = row.last_attempt_at and row.last_attempt_at > now - timedelta(seconds=min_interval)
+        last = row.last_attempt_at
+        retry_at = None if last is None else last + timedelta(seconds=min_interval)
+        recent = retry_at is not None and retry_at > now
         if (
             recent
             and row.fetched_at is not None
             and (row.lease_until is None or row.lease_until < now)
         ):
             return cached(meeting_id)  # type: ignore[return-value]
-        if recent and row.fetched_at is None and (row.lease_until is None or row.lease_until < now):
-            raise FetchRefused(
-                row.last_status or 429, aware(row.last_attempt_at + timedelta(seconds=min_interval))
-            )
+        if (
+            retry_at is not None
+            and retry_at > now
+            and row.fetched_at is None
+            and (row.lease_until is None or row.lease_until < now)
+        ):
+            raise FetchRefused(row.last_status or 429, aware(retry_at))
         taken = (
             QualityCache.update(lease_owner=owner, lease_until=now + LEASE, last_attempt_at=now)
             .where(
