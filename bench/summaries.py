@@ -120,32 +120,32 @@ def _worker(state: dict, workdir: str, threads: int, ready, done, results) -> No
     from bot.queue import POLL, InProcessConsumer
     from bot.worker import build_worker
 
-    runtime = build_worker(build_runtime(_config(state, Path(workdir), queue=True))).runtime
-    consumer = InProcessConsumer(runtime.queue.huey, workers=threads, worker_type="thread",
+    worker = build_worker(build_runtime(_config(state, Path(workdir), queue=True)))
+    consumer = InProcessConsumer(worker.runtime.queue.huey, workers=threads, worker_type="thread",
                                  periodic=False, **POLL)
     consumer.start()
     ready.release()
     done.wait()
     consumer.stop(graceful=True)
-    results.put({"rss_mb": _peak_rss_mb(), "made": runtime.summary_days.made
-                 if hasattr(runtime, "summary_days") else 0})
+    results.put({"rss_mb": _peak_rss_mb(), "made": worker.summary_days.made})
 
 
 def run_scenario(name: str, state: dict, rooms: list[dict], workers: int, threads: int) -> dict:
-    from bot import summaries, summary_content
     from bot.app import build_runtime
+    from bot.summaries import delivery
+    from bot.summaries.content import DayCache
     from bot.worker import build_worker
     from storage.models import SummaryRun
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-summaries-"))
     queued = name == "queued"
     runtime = build_runtime(_config(state, workdir, queue=queued))
+    # QUEUE_URL=immediate: this process runs each send inline, with this worker's day cache.
+    cache = DayCache(ttl=0) if name == "serial, no cache" else DayCache()
     if not queued:
-        build_worker(runtime)  # QUEUE_URL=immediate: this process runs each send inline
+        build_worker(runtime, summary_days=cache)
     now = datetime.now(UTC)
     _seed(runtime, state, rooms, now)
-    if name == "serial, no cache":
-        runtime.summary_days = summary_content.DayCache(ttl=0)  # type: ignore[attr-defined]
     procs, results, done = [], None, None
     if queued:
         ctx = multiprocessing.get_context("spawn")
@@ -157,13 +157,13 @@ def run_scenario(name: str, state: dict, rooms: list[dict], workers: int, thread
         for _ in procs:
             ready.acquire()
     started = time.perf_counter()
-    queued_count = summaries.run_due(runtime)
+    queued_count = delivery.run_due(runtime)
     terminal = ("sent", "empty", "paused", "partial", "failed")
     while SummaryRun.select().where(SummaryRun.status.in_(terminal)).count() < len(rooms):
         time.sleep(0.2)  # the bench waits for the workers; tests never do this
     elapsed = time.perf_counter() - started
     statuses = Counter(r.status for r in SummaryRun.select(SummaryRun.status))
-    made = getattr(runtime, "summary_days", summary_content.DayCache()).made
+    made = 0 if queued else cache.made
     rss = [_peak_rss_mb()]
     if queued:
         done.set()

@@ -3,12 +3,13 @@ dispatcher and the features, and binds them to the queue's tasks (`bot/tasks.py`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import handlers
-from bot import summaries
 from bot.dispatch import Dispatcher
 from bot.runtime import Runtime
+from bot.summaries import delivery
+from bot.summaries.content import DayCache
 from bot.tasks import Work
 
 
@@ -16,21 +17,24 @@ from bot.tasks import Work
 class Worker:
     runtime: Runtime
     dispatcher: Dispatcher
+    summary_days: DayCache = field(default_factory=DayCache)
 
     def recover(self) -> int:
         """At start: every event accepted but not finished goes back on the queue."""
         return self.dispatcher.recover()
 
 
-def build_worker(runtime: Runtime) -> Worker:
+def build_worker(runtime: Runtime, summary_days: DayCache | None = None) -> Worker:
     """Give the runtime's queue its work: the chat commands and the daily summaries."""
-    dispatcher = Dispatcher(runtime, handlers.commands)
+    worker = Worker(runtime, Dispatcher(runtime, handlers.commands), summary_days or DayCache())
     runtime.queue.tasks.bind(
         Work(
-            process_event=dispatcher.process,
-            sweep_inbox=dispatcher.sweep,
-            daily_summaries=lambda: summaries.run_due(runtime),
-            send_daily_summary=lambda room_id, day: summaries.send_due(runtime, room_id, day),
+            process_event=worker.dispatcher.process,
+            sweep_inbox=worker.dispatcher.sweep,
+            daily_summaries=lambda: delivery.run_due(runtime),
+            send_daily_summary=lambda room_id, day: delivery.send_due(
+                runtime, room_id, day, worker.summary_days
+            ),
         )
     )
-    return Worker(runtime, dispatcher)
+    return worker

@@ -58,7 +58,7 @@ def connection_lines(info: ConnectionInfo | None, now: datetime) -> list[str]:
 
 
 def subscription_line(room_id: str, person_id: str, now) -> str:
-    from bot.summaries import describe
+    from bot.summaries.notices import describe
     from storage import subscriptions
 
     line = describe(room_id, now)

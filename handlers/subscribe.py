@@ -7,9 +7,9 @@ import re
 import zoneinfo
 from functools import lru_cache
 
-from bot import summary_time
 from bot.commands import Arg, command
 from bot.context import Context
+from bot.summaries import notices, schedule
 from storage import subscriptions
 
 EXAMPLE = "e.g. `/subscribe 08:30 Europe/Berlin`"
@@ -60,12 +60,12 @@ def parse_time(word: str) -> str:
 )
 def subscribe(ctx: Context) -> None:
     ctx.user()  # the summaries read the subscriber's meetings: not connected -> /connect hint
-    at = ctx.args["HH:MM"] or summary_time.DEFAULT_TIME
+    at = ctx.args["HH:MM"] or schedule.DEFAULT_TIME
     tz = ctx.args["Area/City"] or ctx.config.default_timezone
     previous = subscriptions.subscribe(ctx.room_id, ctx.person_id, at, tz, now=ctx.now())
     sub = subscriptions.get(ctx.room_id)
     assert sub is not None
-    nxt = summary_time.next_send(sub, ctx.now()).astimezone(zoneinfo.ZoneInfo(tz))
+    nxt = notices.next_send(sub, ctx.now()).astimezone(zoneinfo.ZoneInfo(tz))
     lines = [
         f"Subscribed: every day at **{at} {tz}** I will post here the quality of your "
         f"meetings of the day before. Next: **{nxt:%A %d %B %H:%M}** ({tz}).",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import summaries
 from bot.commands import Arg, UsageError, command
 from bot.context import Context
+from bot.summaries import content, notices
 
 EXAMPLE = "e.g. `/summary 2026-03-09`"
 
@@ -26,7 +26,7 @@ def parse_day(word: str) -> date:
     needs_account=True,
 )
 def summary(ctx: Context) -> None:
-    tz = summaries.space_timezone(ctx.room_id, ctx.config.default_timezone)
+    tz = notices.space_timezone(ctx.room_id, ctx.config.default_timezone)
     today = ctx.now().astimezone(ZoneInfo(tz)).date()
     day = ctx.args["YYYY-MM-DD"] or today - timedelta(days=1)
     if day >= today:
@@ -34,6 +34,6 @@ def summary(ctx: Context) -> None:
             f"{day:%Y-%m-%d} has not ended yet in {tz}: pick an earlier day, {EXAMPLE}."
         )
     user = ctx.user()
-    composed = summaries.compose(ctx.runtime, ctx.person_id, user, day, tz)
-    for post in summaries.render(composed):
+    composed = content.compose(ctx.runtime, ctx.person_id, user, day, tz)
+    for post in content.render(composed):
         ctx.reply(post.markdown, card=post.card, upload=post.upload)

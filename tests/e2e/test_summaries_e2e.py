@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from bot import summaries
+from bot.summaries import delivery
 from storage import summary_runs
 from tests.e2e.harness import wait_for
 
@@ -36,7 +36,7 @@ def test_subscribe_then_one_summary_with_chart_and_card(harness):
     assert f"{send_day:%A %d %B} 09:00" in confirm["markdown"]
 
     clock["now"] = datetime.combine(send_day, time(9, 0), UTC)
-    assert summaries.run_due(harness.runtime) == 1  # queued; the worker sends it
+    assert delivery.run_due(harness.runtime) == 1  # queued; the worker sends it
     messages = wait_for(
         lambda: (lambda got: got if len(got) >= 2 else None)(
             harness.bot_messages(admin, group, after=confirm["id"])
@@ -52,7 +52,7 @@ def test_subscribe_then_one_summary_with_chart_and_card(harness):
 
     # Later ticks the same day find the row and queue nothing: no second summary.
     clock["now"] += timedelta(minutes=1)
-    assert summaries.run_due(harness.runtime) == 0
+    assert delivery.run_due(harness.runtime) == 0
     assert len(harness.bot_messages(admin, group, after=confirm["id"])) == 2
 
 

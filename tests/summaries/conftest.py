@@ -10,8 +10,9 @@ from datetime import UTC, date, datetime
 import pytest
 import responses
 
-from bot import accounts, summaries, summary_content
+from bot import accounts
 from bot.quality.daily import summarize_day
+from bot.summaries import content
 from tests.conftest import API
 
 
@@ -133,19 +134,19 @@ class Days:
 
     def compose(self, runtime, person_id, user, day, tz):
         self.composed.append((person_id, day, tz))
-        return summary_content.Composed(day, tz, summarize_day(day, tz, [], []), 0)
+        return content.Composed(day, tz, summarize_day(day, tz, [], []), 0)
 
     @staticmethod
     def render(composed, note=""):
         text = f"summary of {composed.day.isoformat()} ({composed.tz})"
-        return [summary_content.Post("\n\n".join(p for p in (text, note) if p))]
+        return [content.Post("\n\n".join(p for p in (text, note) if p))]
 
 
 @pytest.fixture
 def days(monkeypatch) -> Days:
     state = Days()
-    monkeypatch.setattr(summaries, "compose", state.compose)
-    monkeypatch.setattr(summaries, "render", state.render)
+    monkeypatch.setattr(content, "compose", state.compose)
+    monkeypatch.setattr(content, "render", state.render)
     return state
 
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
-from bot import summaries, summary_content
 from bot.config import Config
 from bot.quality.daily import summarize_day
 from bot.queue import Queue
 from bot.runtime import Runtime
+from bot.summaries import content, delivery
 from bot.webex import Http
 from bot.worker import build_worker
 from storage.db import open_database
@@ -39,17 +39,17 @@ class AnyoneConnected:
 
 
 def _compose(runtime, person_id, user, day, tz):
-    return summary_content.Composed(day, tz, summarize_day(day, tz, [], []), 0)
+    return content.Composed(day, tz, summarize_day(day, tz, [], []), 0)
 
 
 def _render(composed, note=""):
-    return [summary_content.Post(f"summary {composed.day}")]
+    return [content.Post(f"summary {composed.day}")]
 
 
 def work(db_url: str, sends: str, name: str, now_iso: str, barrier, ticks: int) -> None:
     open_database(db_url)
-    summaries.compose = _compose  # the content is not under test here, the claims are
-    summaries.render = _render
+    content.compose = _compose  # the content is not under test here, the claims are
+    content.render = _render
     now = datetime.fromisoformat(now_iso)
     runtime = Runtime(
         Config(database_url=db_url),
@@ -62,4 +62,4 @@ def work(db_url: str, sends: str, name: str, now_iso: str, barrier, ticks: int) 
     build_worker(runtime)
     barrier.wait()  # both processes start the same tick together
     for _ in range(ticks):
-        summaries.run_due(runtime)
+        delivery.run_due(runtime)

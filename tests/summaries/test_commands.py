@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot import summary_time
+from bot.summaries import notices
 from storage import subscriptions
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -135,4 +135,4 @@ def test_summary_needs_a_connected_account(chat, days):
 def test_next_send_is_in_the_subscriptions_zone(chat):
     chat("/subscribe 09:00 Pacific/Auckland")  # 12:00 UTC = 01:00 on the 11th in Auckland
     sub = subscriptions.get("room-1")
-    assert summary_time.next_send(sub, NOW) == datetime(2026, 3, 10, 20, 0, tzinfo=UTC)
+    assert notices.next_send(sub, NOW) == datetime(2026, 3, 10, 20, 0, tzinfo=UTC)

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import meetings, summaries
+from bot import meetings
 from bot.quality.analysis import analyze_meeting
+from bot.summaries import content, delivery
 from storage import daily_stats, subscriptions
 from tests.quality import factory
 
@@ -50,8 +51,8 @@ def fake(monkeypatch) -> FakeMeetings:
 
 
 def test_the_day_is_cut_in_the_subscriptions_zone(runtime, fake):
-    summaries.compose(runtime, "alice", "user", date(2026, 3, 29), BERLIN)
-    summaries.compose(runtime, "alice", "user", date(2026, 3, 10), "Pacific/Auckland")
+    content.compose(runtime, "alice", "user", date(2026, 3, 29), BERLIN)
+    content.compose(runtime, "alice", "user", date(2026, 3, 10), "Pacific/Auckland")
     (start, end), (nz_start, _) = fake.windows
     assert start == datetime(2026, 3, 28, 23, 0, tzinfo=UTC)  # midnight CET
     assert end == datetime(2026, 3, 29, 22, 0, tzinfo=UTC)  # midnight CEST: a 23-hour day
@@ -61,9 +62,9 @@ def test_the_day_is_cut_in_the_subscriptions_zone(runtime, fake):
 def test_a_day_with_meetings_is_a_chart_then_a_card(runtime, fake):
     fake.add("m1", "Weekly Sync", loss=12.0)
     fake.add("m2", "Design Review")
-    composed = summaries.compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
+    composed = content.compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
     assert composed.summary.meeting_count == 2 and composed.summary.poor_share > 0
-    chart, card = summaries.render(composed, "_Sent late: …_")
+    chart, card = content.render(composed, "_Sent late: …_")
     assert chart.upload.content.startswith(b"\x89PNG") and chart.card is None
     assert "Monday 09 March 2026" in chart.markdown and "Sent late" in chart.markdown
     assert card.card["type"] == "AdaptiveCard" and card.upload is None
@@ -71,8 +72,8 @@ def test_a_day_with_meetings_is_a_chart_then_a_card(runtime, fake):
 
 
 def test_a_day_without_meetings_is_one_short_line(runtime, fake):
-    composed = summaries.compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
-    [post] = summaries.render(composed)
+    composed = content.compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
+    [post] = content.render(composed)
     assert post.upload is None and post.card is None
     assert "No meetings on Monday 09 March 2026" in post.markdown
     assert "\n" not in post.markdown
@@ -80,8 +81,8 @@ def test_a_day_without_meetings_is_one_short_line(runtime, fake):
 
 def test_meetings_without_quality_data_say_why(runtime, fake):
     fake.found.append({"id": "m9", "title": "Board", "start": "2026-03-09T10:00:00Z"})
-    composed = summaries.compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
-    [post] = summaries.render(composed)
+    composed = content.compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
+    [post] = content.render(composed)
     assert "1 meeting(s), but no quality data" in post.markdown
     assert "Webex refused **Board** (403)" in post.markdown
 
@@ -90,7 +91,7 @@ def test_some_meetings_without_data_are_noted_beside_the_chart(runtime, fake):
     fake.add("m1", "Weekly Sync")
     fake.found.append({"id": "m9", "title": "Board"})
     fake.found.append({"id": "m8", "title": "Hiring"})
-    chart, _ = summaries.render(summaries.compose(runtime, "alice", "u", date(2026, 3, 9), BERLIN))
+    chart, _ = content.render(content.compose(runtime, "alice", "u", date(2026, 3, 9), BERLIN))
     assert "2 meetings have no quality data (**Board**, **Hiring**)" in chart.markdown
 
 
@@ -99,7 +100,7 @@ def test_trend_reads_the_previous_seven_days_and_stores_the_day(runtime, fake):
         daily_stats.save("alice", date(2026, 3, 9) - timedelta(days=back), BERLIN, 2, 0.01)
     daily_stats.save("alice", date(2026, 3, 8), "UTC", 2, 0.9)  # another zone's cut: ignored
     fake.add("m1", "Weekly Sync", loss=12.0)
-    composed = summaries.compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
+    composed = content.compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
     assert len(composed.summary.history) == 7
     assert composed.summary.trend == "worse"
     stored = daily_stats.history("alice", BERLIN, date(2026, 3, 10))
@@ -109,7 +110,7 @@ def test_trend_reads_the_previous_seven_days_and_stores_the_day(runtime, fake):
 def test_a_day_whose_data_is_gone_keeps_what_was_known(runtime, fake):
     daily_stats.save("alice", date(2026, 3, 1), BERLIN, 3, 0.2)
     fake.found.append({"id": "m9", "title": "Old"})  # expired: QualityUnavailable
-    summaries.compose(runtime, "alice", "user", date(2026, 3, 1), BERLIN)
+    content.compose(runtime, "alice", "user", date(2026, 3, 1), BERLIN)
     assert daily_stats.history("alice", BERLIN, date(2026, 3, 2)) == [(date(2026, 3, 1), 0.2)]
 
 
@@ -119,8 +120,8 @@ def test_scheduled_send_with_real_content(scene, clock, posts, fake):
     created = datetime(2026, 3, 1, tzinfo=UTC)
     subscriptions.subscribe("room-1", "alice", "07:30", BERLIN, now=created)
     clock.set(datetime(2026, 3, 10, 10, 0, tzinfo=ZoneInfo(BERLIN)))
-    assert summaries.run_due(scene) == 1
+    assert delivery.run_due(scene) == 1
     chart, card = posts.to("room-1")
     assert chart["upload"] and "Sent late: it was due at 07:30" in chart["markdown"]
     assert card["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
-    assert summaries.run_due(scene) == 0
+    assert delivery.run_due(scene) == 0

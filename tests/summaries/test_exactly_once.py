@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import responses
 
-from bot import summaries, summary_content, summary_time
+from bot.summaries import content, delivery, schedule
 from storage import subscriptions, summary_runs
 from storage.db import database, open_database
 from storage.models import SummaryRun
@@ -28,14 +28,14 @@ def due(world, clock):
 
 
 def test_a_duplicate_task_loses_at_the_claim(due, posts):
-    assert summaries.send_due(due, "room-1", DAY) == "empty"
-    assert summaries.send_due(due, "room-1", DAY) == "taken"
+    assert delivery.send_due(due, "room-1", DAY) == "empty"
+    assert delivery.send_due(due, "room-1", DAY) == "taken"
     assert len(posts.to("room-1")) == 1
 
 
 def test_two_ticks_in_one_minute_send_once(due, posts):
-    assert summaries.run_due(due) == 1
-    assert summaries.run_due(due) == 0
+    assert delivery.run_due(due) == 1
+    assert delivery.run_due(due) == 0
     assert len(posts.to("room-1")) == 1
 
 
@@ -43,9 +43,9 @@ def test_a_claim_that_died_before_sending_is_taken_over_after_the_lease(due, clo
     # A worker claimed at 09:00 and crashed while fetching data.
     assert summary_runs.claim("room-1", DAY, "dead-worker", NOW)
     clock.set(NOW + summary_runs.LEASE - timedelta(minutes=1))
-    assert summaries.run_due(due) == 0
+    assert delivery.run_due(due) == 0
     clock.set(NOW + summary_runs.LEASE)
-    assert summaries.run_due(due) == 1
+    assert delivery.run_due(due) == 1
     assert summary_runs.get("room-1", DAY).status == "empty"
     assert "Sent late" in posts.text("room-1")  # 15 minutes after its time
 
@@ -54,7 +54,7 @@ def test_a_run_that_started_posting_is_never_posted_again(due, clock, posts):
     assert summary_runs.claim("room-1", DAY, "dead-worker", NOW)
     assert summary_runs.advance("room-1", DAY, "dead-worker", "sending", NOW)
     clock.set(NOW + timedelta(hours=5))
-    assert summaries.run_due(due) == 0
+    assert delivery.run_due(due) == 0
     assert posts.items == []
 
 
@@ -70,14 +70,14 @@ def test_a_failure_before_posting_is_retried_after_the_lease(due, clock, posts, 
     def broken(*args):
         raise RuntimeError("analytics exploded")
 
-    monkeypatch.setattr(summaries, "compose", broken)
-    assert summaries.run_due(due) == 1
+    monkeypatch.setattr(content, "compose", broken)
+    assert delivery.run_due(due) == 1
     assert summary_runs.get("room-1", DAY).status == "failed"
     clock.set(NOW + timedelta(minutes=1))
-    assert summaries.run_due(due) == 0  # not hammered every minute
-    monkeypatch.setattr(summaries, "compose", days.compose)
+    assert delivery.run_due(due) == 0  # not hammered every minute
+    monkeypatch.setattr(content, "compose", days.compose)
     clock.set(NOW + summary_runs.LEASE)
-    assert summaries.run_due(due) == 1
+    assert delivery.run_due(due) == 1
     assert summary_runs.get("room-1", DAY).status == "empty"
     assert len(posts.to("room-1")) == 1
 
@@ -87,15 +87,15 @@ def test_a_crash_while_posting_is_not_retried(due, clock, posts, monkeypatch):
         raise RuntimeError("bug after the first post")
 
     monkeypatch.setattr(due.webex, "send", explode)
-    assert summaries.send_due(due, "room-1", DAY) == "partial"
+    assert delivery.send_due(due, "room-1", DAY) == "partial"
     assert summary_runs.get("room-1", DAY).status == "partial"
     clock.set(NOW + timedelta(hours=2))
-    assert summaries.run_due(due) == 0
+    assert delivery.run_due(due) == 0
 
 
 def test_a_send_that_fails_half_way_is_not_repeated(due, clock, webex_api, monkeypatch):
-    two = [summary_content.Post("chart", upload=None), summary_content.Post("card")]
-    monkeypatch.setattr(summaries, "render", lambda composed, note="": two)
+    two = [content.Post("chart", upload=None), content.Post("card")]
+    monkeypatch.setattr(content, "render", lambda composed, note="": two)
     sent = []
 
     def once_then_400(request):
@@ -106,9 +106,9 @@ def test_a_send_that_fails_half_way_is_not_repeated(due, clock, webex_api, monke
 
     webex_api.remove(responses.POST, f"{API}/messages")  # drop the recording stand-in
     webex_api.add_callback(responses.POST, f"{API}/messages", callback=once_then_400)
-    assert summaries.send_due(due, "room-1", DAY) == "partial"
+    assert delivery.send_due(due, "room-1", DAY) == "partial"
     clock.set(NOW + timedelta(hours=2))
-    assert summaries.run_due(due) == 0
+    assert delivery.run_due(due) == 0
     assert len(sent) == 1
 
 
@@ -125,7 +125,7 @@ def test_two_worker_processes_racing_on_one_database_send_each_space_once(tmp_pa
     # The send day differs per zone; a dead worker's claims for the first 30 rooms are stale.
     for room in rooms[:30]:
         sub = subscriptions.get(room)
-        day = summary_time.due_day(sub, NOW)
+        day = schedule.due_day(sub, NOW)
         assert summary_runs.claim(room, day, "dead", NOW - timedelta(hours=1))
     database.close()
 

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot import summaries
+from bot.summaries import delivery
+from bot.summaries import notices as summary_notices
 from storage import subscriptions, summary_runs
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
@@ -36,7 +37,7 @@ def notices(posts) -> list[str]:
 )
 def test_paused_at_send_time_and_told_once(due, clock, posts, people, members, setup, reason, says):
     setup(people, members)
-    assert summaries.run_due(due) == 1
+    assert delivery.run_due(due) == 1
     sub = subscriptions.get("room-1")
     assert sub.paused_reason == reason and sub.paused_notified
     assert summary_runs.get("room-1", date(2026, 3, 10)).status == "paused"
@@ -44,19 +45,19 @@ def test_paused_at_send_time_and_told_once(due, clock, posts, people, members, s
     assert says in notice and "Alice Martin" in notice and "/subscribe" in notice
     for later in (timedelta(minutes=1), timedelta(days=1), timedelta(days=2)):
         clock.set(NOW + later)
-        summaries.run_due(due)
+        delivery.run_due(due)
     assert len(posts.to("room-1")) == 1  # the notice only: no summary, no second notice
 
 
 def test_resubscribing_unpauses(due, clock, posts, people):
     people.connected.discard("alice")
-    summaries.run_due(due)
+    delivery.run_due(due)
     people.connected.add("alice")
     clock.set(NOW + timedelta(hours=1))
     subscriptions.subscribe("room-1", "alice", "09:00", "UTC", now=clock())
     assert subscriptions.get("room-1").paused_reason is None
     clock.set(NOW + timedelta(days=1))
-    assert summaries.run_due(due) == 1
+    assert delivery.run_due(due) == 1
     assert "summary of 2026-03-10" in posts.text("room-1")
 
 
@@ -65,12 +66,12 @@ def test_disconnect_pauses_at_once_and_connect_resumes(due, clock, posts):
     subscriptions.subscribe("room-2", "alice", "09:00", "UTC", now=clock())
     # What bot.accounts calls on /disconnect, then on a new /connect.
     assert subscriptions.pause_for_person("alice", "disconnected") == 2
-    summaries.run_due(due)  # before 09:00: the notices go out at the next tick anyway
-    summaries.run_due(due)
+    delivery.run_due(due)  # before 09:00: the notices go out at the next tick anyway
+    delivery.run_due(due)
     assert len(notices(posts)) == 1 and "paused" in posts.text("room-2")
     assert subscriptions.resume_for_person("alice") == 2
     clock.set(NOW)
-    assert summaries.run_due(due) == 2
+    assert delivery.run_due(due) == 2
 
 
 def test_a_broken_token_reason_in_other_words_is_stored_as_token(due):
@@ -80,19 +81,23 @@ def test_a_broken_token_reason_in_other_words_is_stored_as_token(due):
 
 def test_reconnecting_does_not_resume_a_space_the_subscriber_left(due, members):
     members.absent.add(("room-1", "alice"))
-    summaries.run_due(due)
+    delivery.run_due(due)
     assert subscriptions.resume_for_person("alice") == 0
     assert subscriptions.get("room-1").paused_reason == subscriptions.PAUSE_LEFT
 
 
 def test_two_workers_announcing_tell_the_space_once(due, posts):
     subscriptions.pause("room-1", subscriptions.PAUSE_LEFT)
-    assert summaries.announce_pauses(due) + summaries.announce_pauses(due) == 1
+    assert (
+        summary_notices.announce_pauses(due.webex) + summary_notices.announce_pauses(due.webex) == 1
+    )
     assert len(notices(posts)) == 1
 
 
 def test_status_line(due, clock):
-    assert "next on Tue 10 Mar 09:00" in summaries.describe("room-1", NOW - timedelta(hours=1))
+    assert "next on Tue 10 Mar 09:00" in summary_notices.describe(
+        "room-1", NOW - timedelta(hours=1)
+    )
     subscriptions.pause("room-1", subscriptions.PAUSE_TOKEN)
-    assert "paused" in summaries.describe("room-1", NOW)
-    assert "No daily summary" in summaries.describe("room-x", NOW)
+    assert "paused" in summary_notices.describe("room-1", NOW)
+    assert "No daily summary" in summary_notices.describe("room-x", NOW)

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import summaries, summary_time
-from bot.summary_time import wall_instant
+from bot.summaries import delivery, notices, schedule
+from bot.summaries.schedule import wall_instant
 from storage import subscriptions, summary_runs
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -29,7 +29,7 @@ def tick_minutes(runtime, clock, start: datetime, end: datetime) -> list[datetim
     moment = start
     while moment <= end:
         clock.set(moment)
-        if summaries.run_due(runtime):
+        if delivery.run_due(runtime):
             fired.append(moment)
         moment += timedelta(minutes=1)
     return fired
@@ -57,9 +57,9 @@ class TestWallInstant:
         assert wall_instant(date(2026, 11, 1), time(9), NEW_YORK) == utc(2026, 11, 1, 14)
 
     def test_change_days_are_23_and_25_hours(self):
-        start, end = summary_time.local_day_bounds(date(2026, 3, 29), BERLIN)
+        start, end = schedule.local_day_bounds(date(2026, 3, 29), BERLIN)
         assert end - start == timedelta(hours=23)
-        start, end = summary_time.local_day_bounds(date(2026, 10, 25), BERLIN)
+        start, end = schedule.local_day_bounds(date(2026, 10, 25), BERLIN)
         assert end - start == timedelta(hours=25)
 
 
@@ -97,7 +97,7 @@ def test_zones_on_both_sides_of_utc(world, clock, posts, days, tz, first_tick, f
     ],
 )
 def test_dst_change_days_fire_once_at_local_time(world, clock, posts, tz, day, at, fires_at):
-    start, end = summary_time.local_day_bounds(day, ZoneInfo(tz))
+    start, end = schedule.local_day_bounds(day, ZoneInfo(tz))
     subscriptions.subscribe("room-1", "alice", at, tz, now=start - timedelta(hours=1))
     # Every minute of the local day (23 or 25 hours), and half an hour into the next.
     fired = tick_minutes(world, clock, start, end + timedelta(minutes=30))
@@ -108,43 +108,43 @@ def test_dst_change_days_fire_once_at_local_time(world, clock, posts, tz, day, a
 def test_catch_up_same_day_says_it_is_late(world, clock, posts):
     subscriptions.subscribe("room-1", "alice", "09:00", "Europe/Berlin", now=utc(2026, 3, 1))
     clock.set(local("Europe/Berlin", 2026, 3, 10, 11, 47))  # the worker was down since 08:00
-    assert summaries.run_due(world) == 1
+    assert delivery.run_due(world) == 1
     text = posts.text("room-1")
     assert "summary of 2026-03-09" in text
     assert "Sent late" in text and "09:00" in text and "11:47" in text
     clock.set(local("Europe/Berlin", 2026, 3, 10, 11, 48))
-    assert summaries.run_due(world) == 0
+    assert delivery.run_due(world) == 0
     assert len(posts.to("room-1")) == 1
 
 
 def test_a_day_missed_entirely_is_not_sent_the_next_day(world, clock, posts, days):
     subscriptions.subscribe("room-1", "alice", "09:00", "Europe/Berlin", now=utc(2026, 3, 1))
     clock.set(local("Europe/Berlin", 2026, 3, 11, 9, 0))  # down all of the 10th
-    summaries.run_due(world)
+    delivery.run_due(world)
     assert [d for _, d, _ in days.composed] == [date(2026, 3, 10)]  # only the 11th's send
 
 
 def test_on_time_within_grace_is_not_late(world, clock, posts):
     subscriptions.subscribe("room-1", "alice", "09:00", "UTC", now=utc(2026, 3, 1))
     clock.set(utc(2026, 3, 10, 9, 3))
-    summaries.run_due(world)
+    delivery.run_due(world)
     assert "late" not in posts.text("room-1")
 
 
 def test_new_subscription_does_not_fire_for_a_time_already_passed(world, clock, posts):
     clock.set(utc(2026, 3, 10, 10, 0))
     subscriptions.subscribe("room-1", "alice", "09:00", "UTC", now=clock())
-    assert summaries.run_due(world) == 0
+    assert delivery.run_due(world) == 0
     sub = subscriptions.get("room-1")
-    assert summary_time.next_send(sub, clock()) == utc(2026, 3, 11, 9, 0)
+    assert notices.next_send(sub, clock()) == utc(2026, 3, 11, 9, 0)
     clock.set(utc(2026, 3, 11, 9, 0))
-    assert summaries.run_due(world) == 1
+    assert delivery.run_due(world) == 1
 
 
 def test_clock_jumping_back_does_not_send_again(world, clock, posts):
     subscriptions.subscribe("room-1", "alice", "09:00", "UTC", now=utc(2026, 3, 1))
     clock.set(utc(2026, 3, 10, 9, 0))
-    summaries.run_due(world)
+    delivery.run_due(world)
     clock.set(utc(2026, 3, 10, 8, 0))  # NTP correction backwards
     tick_minutes(world, clock, clock(), utc(2026, 3, 10, 9, 30))
     assert len(posts.to("room-1")) == 1
@@ -153,11 +153,11 @@ def test_clock_jumping_back_does_not_send_again(world, clock, posts):
 def test_changing_the_time_after_todays_send_waits_for_tomorrow(world, clock, posts):
     subscriptions.subscribe("room-1", "alice", "09:00", "UTC", now=utc(2026, 3, 1))
     clock.set(utc(2026, 3, 10, 9, 0))
-    summaries.run_due(world)
+    delivery.run_due(world)
     clock.set(utc(2026, 3, 10, 9, 30))
     subscriptions.subscribe("room-1", "alice", "10:00", "UTC", now=clock())
     sub = subscriptions.get("room-1")
-    assert summary_time.next_send(sub, clock()) == utc(2026, 3, 11, 10, 0)
+    assert notices.next_send(sub, clock()) == utc(2026, 3, 11, 10, 0)
     tick_minutes(world, clock, clock(), utc(2026, 3, 10, 12, 0))
     assert len(posts.to("room-1")) == 1
 

@@ -1,4 +1,4 @@
-"""Daily summaries (issue 6): when each space is due, the exactly-once send, and the content.
+"""Daily summaries: the per-minute scan and the exactly-once send of each space's summary.
 
 Flow, once a minute in every worker: `run_due` finds the subscriptions whose local time has come
 today and have no run row yet, and queues one `send_due(room, local date)` task per space, so a
@@ -15,14 +15,16 @@ import os
 import socket
 import threading
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot import accounts
-from bot.summary_content import Composed, DayCache, Post, compose, render, with_note
-from bot.summary_time import due_day, hhmm, late_note, next_send, wall_instant
-from bot.webex import NotFound, RateLimited, Unauthorized, Unavailable, WebexError
+from bot.summaries import content
+from bot.summaries.content import Composed, DayCache, Post, with_note
+from bot.summaries.notices import announce_pauses
+from bot.summaries.schedule import due_day, hhmm, late_note, wall_instant
+from bot.webex import NotFound, Unauthorized, WebexError
 from storage import subscriptions, summary_runs
 
 if TYPE_CHECKING:
@@ -39,7 +41,7 @@ HOST = f"{socket.gethostname()}:{os.getpid()}"
 def run_due(runtime: Runtime) -> int:
     """Announce new pauses, then queue every due space once; returns how many were queued."""
     now = runtime.now()
-    announce_pauses(runtime)
+    announce_pauses(runtime.webex)
     due: list[tuple[str, date]] = []
     for sub in subscriptions.all_active():
         try:
@@ -56,8 +58,9 @@ def run_due(runtime: Runtime) -> int:
     return len(todo)
 
 
-def send_due(runtime: Runtime, room_id: str, day: date) -> str:
-    """Claim and send one space's summary for local date `day`; returns the run's outcome."""
+def send_due(runtime: Runtime, room_id: str, day: date, cache: DayCache | None = None) -> str:
+    """Claim and send one space's summary for local date `day`; returns the run's outcome.
+    `cache` is the worker's, shared by its spaces (one person, many spaces: one fetch)."""
     sub = subscriptions.get(room_id)
     if sub is None or sub.paused_reason:
         return "skipped"
@@ -65,7 +68,7 @@ def send_due(runtime: Runtime, room_id: str, day: date) -> str:
     if not summary_runs.claim(room_id, day, token, runtime.now()):
         return "taken"
     try:
-        status = _deliver(runtime, sub, day, token)
+        status = _deliver(runtime, sub, day, token, cache or DayCache(ttl=0))
     except Exception:
         log.exception("daily summary for %s on %s failed", room_id, day)
         # Before posting: retried after the lease. While posting: never again (no duplicate).
@@ -76,7 +79,7 @@ def send_due(runtime: Runtime, room_id: str, day: date) -> str:
     return status
 
 
-def _deliver(runtime: Runtime, sub: Subscription, day: date, token: str) -> str:
+def _deliver(runtime: Runtime, sub: Subscription, day: date, token: str, cache: DayCache) -> str:
     room_id, now = sub.room_id, runtime.now()
     try:
         member = runtime.webex.is_member(room_id, sub.person_id)
@@ -90,7 +93,7 @@ def _deliver(runtime: Runtime, sub: Subscription, day: date, token: str) -> str:
         return _pause(runtime, sub, day, token, subscriptions.PAUSE_LEFT)
     try:
         user = runtime.accounts.client_for(sub.person_id)
-        composed, posts = day_cache(runtime).get(
+        composed, posts = cache.get(
             (sub.person_id, day - timedelta(days=1), sub.timezone),
             lambda: _make(runtime, sub.person_id, user, day - timedelta(days=1), sub.timezone),
         )
@@ -129,102 +132,14 @@ def _deliver(runtime: Runtime, sub: Subscription, day: date, token: str) -> str:
 def _make(
     runtime: Runtime, person_id: str, user: UserClient, day: date, tz: str
 ) -> tuple[Composed, list[Post]]:
-    composed = compose(runtime, person_id, user, day, tz)
-    return composed, render(composed)
-
-
-def day_cache(runtime: Runtime) -> DayCache:
-    """The runtime's own cache, so tests and processes never share one."""
-    cache = getattr(runtime, "summary_days", None)
-    if cache is None:
-        with _CACHE_LOCK:
-            cache = getattr(runtime, "summary_days", None)
-            if cache is None:
-                cache = DayCache()
-                runtime.summary_days = cache  # type: ignore[attr-defined]
-    return cache
-
-
-_CACHE_LOCK = threading.Lock()
-
-
-# Pauses ----------------------------------------------------------------------------------------
-PAUSE_TEXT = {
-    subscriptions.PAUSE_DISCONNECTED: (
-        "disconnected their Webex account from me",
-        "When they type `/connect` again the summaries resume by themselves; or anyone "
-        "connected can type `/subscribe` here to take them over.",
-    ),
-    subscriptions.PAUSE_TOKEN: (
-        "has a Webex connection that expired or was revoked",
-        "When they type `/connect` again the summaries resume by themselves; or anyone "
-        "connected can type `/subscribe` here to take them over.",
-    ),
-    subscriptions.PAUSE_LEFT: (
-        "is no longer a member of this space",
-        "Anyone here who is connected can type `/subscribe` to take the summaries over.",
-    ),
-}
-
-
-def pause_notice(reason: str, who: str) -> str:
-    why, fix = PAUSE_TEXT.get(reason, ("can no longer be used", "Type `/subscribe` to restart."))
-    return f"Daily meeting-quality summaries in this space are **paused**: {who} {why}. {fix}"
+    composed = content.compose(runtime, person_id, user, day, tz)
+    return composed, content.render(composed)
 
 
 def _pause(runtime: Runtime, sub: Subscription, day: date, token: str, reason: str) -> str:
     subscriptions.pause(sub.room_id, reason)
     summary_runs.advance(sub.room_id, day, token, "paused", runtime.now())
-    announce_pauses(runtime, room_id=sub.room_id)
+    announce_pauses(runtime.webex, room_id=sub.room_id)
     return "paused"
 
 
-def announce_pauses(runtime: Runtime, room_id: str | None = None) -> int:
-    """Tell each newly paused space why, once: the flag is set (compare-and-set) before sending."""
-    told = 0
-    for sub in subscriptions.needing_notice():
-        if room_id is not None and sub.room_id != room_id:
-            continue
-        if not subscriptions.mark_notified(sub.room_id):
-            continue  # another worker tells them
-        try:
-            runtime.webex.send(
-                room_id=sub.room_id,
-                markdown=pause_notice(
-                    sub.paused_reason or "", _display_name(runtime, sub.person_id)
-                ),
-            )
-            told += 1
-        except (Unavailable, RateLimited):
-            subscriptions.unmark_notified(sub.room_id)  # Webex hiccup: try at the next tick
-        except WebexError:
-            log.warning("could not tell %s its summary is paused", sub.room_id, exc_info=True)
-    return told
-
-
-def _display_name(runtime: Runtime, person_id: str) -> str:
-    try:
-        name = runtime.webex.person(person_id).get("displayName")
-    except WebexError:
-        name = None
-    return f"the subscriber ({name})" if name else "the subscriber"
-
-
-# /status and confirmations ---------------------------------------------------------------------
-def describe(room_id: str, now: datetime) -> str:
-    """One line about this space's subscription, for /status."""
-    sub = subscriptions.get(room_id)
-    if sub is None:
-        return "No daily summary in this space (`/subscribe` to start one)."
-    when = f"every day at **{sub.local_time} {sub.timezone}**"
-    if sub.paused_reason:
-        why = PAUSE_TEXT.get(sub.paused_reason, ("cannot be used", ""))[0]
-        return f"Daily summary {when}: **paused** (the subscriber {why}; `/subscribe` restarts it)."
-    nxt = next_send(sub, now).astimezone(ZoneInfo(sub.timezone))
-    return f"Daily summary {when}; next on {nxt:%a %d %b %H:%M}."
-
-
-def space_timezone(room_id: str, default: str) -> str:
-    """The zone a space's days are cut in: its subscription's, else DEFAULT_TIMEZONE."""
-    sub = subscriptions.get(room_id)
-    return sub.timezone if sub is not None else default

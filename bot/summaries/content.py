@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.quality.analysis import MeetingReport
 from bot.quality.daily import DaySummary, summarize_day
-from bot.summary_time import local_day_bounds
+from bot.summaries.schedule import local_day_bounds
 from bot.webex import Upload
 from storage import daily_stats
 

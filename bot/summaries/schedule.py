@@ -1,21 +1,39 @@
-"""When daily summaries are due: wall-clock arithmetic across time zones and DST changes."""
+"""When daily summaries are due: wall-clock arithmetic across time zones and DST changes.
+
+Pure: no database, no clock. Every function is given the subscription's fields and `now`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Container
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 from zoneinfo import ZoneInfo
-
-from storage import summary_runs
-from storage.base import aware
-
-if TYPE_CHECKING:
-    from storage.models import Subscription
 
 DEFAULT_TIME = "09:00"
 # The periodic task runs every minute; a send more than this after its time was held up
 # (worker down, clock jump) and the message says so.
 LATE_AFTER = timedelta(minutes=5)
+
+
+class Timing(Protocol):
+    """What scheduling needs of a subscription (storage.models.Subscription has it)."""
+
+    @property
+    def local_time(self) -> str: ...  # HH:MM
+
+    @property
+    def timezone(self) -> str: ...  # IANA key
+
+    @property
+    def created_at(self) -> datetime | None: ...  # naive means UTC, as stored
+
+
+def _created(sub: Timing) -> datetime | None:
+    created = sub.created_at
+    if created is None or created.tzinfo is not None:
+        return created
+    return created.replace(tzinfo=UTC)
 
 
 def hhmm(value: str) -> time:
@@ -44,7 +62,7 @@ def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return wall_instant(day, time(0), tz), wall_instant(day + timedelta(days=1), time(0), tz)
 
 
-def due_day(sub: Subscription, now: datetime) -> date | None:
+def due_day(sub: Timing, now: datetime) -> date | None:
     """The local date whose summary is due at `now`, or None.
 
     Due when the local wall clock has reached the subscription's time today (so a worker that
@@ -56,22 +74,23 @@ def due_day(sub: Subscription, now: datetime) -> date | None:
     at = hhmm(sub.local_time)
     if local.replace(tzinfo=None) < datetime.combine(local.date(), at):
         return None
-    created = aware(sub.created_at)
+    created = _created(sub)
     if created is not None and wall_instant(local.date(), at, tz) < created:
         return None
     return local.date()
 
 
-def next_send(sub: Subscription, now: datetime) -> datetime:
-    """When this subscription will next post (aware UTC), as told in confirmations and /status."""
+def next_send(sub: Timing, now: datetime, sent: Container[date] = ()) -> datetime:
+    """When this subscription will next post (aware UTC), as told in confirmations and /status;
+    `sent` holds the local dates (today and the next two) that already have a run."""
     tz = ZoneInfo(sub.timezone)
     at = hhmm(sub.local_time)
     today = now.astimezone(tz).date()
-    created = aware(sub.created_at) or now
+    created = _created(sub) or now
     for offset in range(3):
         day = today + timedelta(days=offset)
         moment = wall_instant(day, at, tz)
-        if moment < created or summary_runs.exists(sub.room_id, day):
+        if moment < created or day in sent:
             continue
         return max(moment, now)  # past but not sent yet: it goes at the next tick
     return wall_instant(today + timedelta(days=1), at, tz)  # pragma: no cover
