@@ -10,7 +10,6 @@ import socket
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from bot.commands import UsageError
 from bot.quality.analysis import MeetingReport, analyze_meeting
 from bot.quality.samples import parse_time
 from bot.webex import Forbidden, NotFound, RateLimited, Unauthorized, UserClient, WebexError
@@ -31,7 +30,8 @@ NO_ADMIN = (
 
 
 class QualityUnavailable(Exception):
-    """Nothing to chart; the message says why and what to do next (markdown)."""
+    """Nothing to chart (no such meeting, no data, a bad `#N`); the message says why and what
+    to do next (markdown)."""
 
 
 def iso(moment: datetime) -> str:
@@ -60,16 +60,18 @@ def resolve_ref(user: UserClient, person_id: str, ref: str, now: datetime) -> di
     if ref.startswith("#"):
         shown = meeting_lists.get(person_id)
         if not shown:
-            raise UsageError(
+            raise QualityUnavailable(
                 "`#N` refers to your last `/meetings` list, and you have none yet. "
                 "Type `/meetings` first."
             )
         try:
             index = int(ref[1:])
         except ValueError:
-            raise UsageError(f"`{ref}` is not a list number: use `#1` … `#{len(shown)}`.") from None
+            raise QualityUnavailable(
+                f"`{ref}` is not a list number: use `#1` … `#{len(shown)}`."
+            ) from None
         if not 1 <= index <= len(shown):
-            raise UsageError(
+            raise QualityUnavailable(
                 f"Your last `/meetings` list has {len(shown)} meeting(s): use `#1` … "
                 f"`#{len(shown)}`, or type `/meetings` again."
             )
@@ -148,14 +150,19 @@ def load_data(
             "meeting, and I had not stored it."
         )
     try:
-        data = qualities.fetch_once(
-            meeting_id,
-            lambda: (on_fetch(), user.qualities(meeting_id))[1],
-            min_interval=runtime.config.quality_min_interval,
-            owner=OWNER,
-            meeting=meeting,
-            counts_against_limit=_counts_against_limit,
+        data = qualities.acquire(
+            meeting_id, min_interval=runtime.config.quality_min_interval, owner=OWNER
         )
+        if isinstance(data, qualities.Lease):
+            lease = data
+            try:
+                on_fetch()  # this caller fetches: say so first, outside the storage lease loop
+            except Exception:
+                qualities.abandon(lease)
+                raise
+            data = qualities.fill(
+                lease, lambda: user.qualities(meeting_id), meeting, _counts_against_limit
+            )
     except Forbidden:
         raise QualityUnavailable(NO_ADMIN) from None
     except NotFound:
@@ -178,3 +185,18 @@ def load_data(
             "after the start; try again in a few minutes."
         )
     return data
+
+
+def quality_view(meeting: dict, data: qualities.Cached, tz: str) -> tuple[bytes, dict, str]:
+    """The `/quality` chart, card and markdown of this fetch of the data in zone `tz`: drawn
+    once, then kept beside the data (storage.qualities) for whoever asks next."""
+    from bot.quality.cards import quality_card
+    from bot.quality.charts import quality_chart
+
+    made = qualities.rendered(meeting["id"], tz, data.fetched_at)
+    if made is None:
+        report = analyze_meeting(data.items, data.meeting or meeting)
+        card, markdown = quality_card(report, fetched_at=data.fetched_at, tz=tz)
+        made = (quality_chart(report, tz), card, markdown)
+        qualities.store_rendered(meeting["id"], tz, data.fetched_at, *made)
+    return made

@@ -2,10 +2,8 @@
 
 from bot.commands import Arg, command
 from bot.context import Context
-from bot.meetings import QualityUnavailable, load_data, person_timezone, resolve_ref
-from bot.quality.analysis import analyze_meeting
+from bot.meetings import QualityUnavailable, load_data, person_timezone, quality_view, resolve_ref
 from bot.webex import Upload
-from storage import qualities
 
 
 @command(
@@ -24,9 +22,6 @@ from storage import qualities
     card_inputs=("meetingId",),
 )
 def quality(ctx: Context) -> None:
-    from bot.quality.cards import quality_card
-    from bot.quality.charts import quality_chart
-
     user = ctx.user()
     try:
         meeting = resolve_ref(user, ctx.person_id, ctx.args["REF"], ctx.now())
@@ -41,13 +36,7 @@ def quality(ctx: Context) -> None:
         ctx.reply(str(exc))
         return
     tz = person_timezone(user, ctx.config.default_timezone)
-    made = qualities.rendered(meeting["id"], tz, data.fetched_at)
-    if made is None:
-        report = analyze_meeting(data.items, data.meeting or meeting)
-        card, markdown = quality_card(report, fetched_at=data.fetched_at, tz=tz)
-        made = (quality_chart(report, tz), card, markdown)
-        qualities.store_rendered(meeting["id"], tz, data.fetched_at, *made)
-    png, card, markdown = made
+    png, card, markdown = quality_view(meeting, data, tz)
     ctx.reply(
         f"Media quality of **{title}**: latency, jitter and packet loss per participant.",
         upload=Upload(f"quality-{meeting['id'][:40]}.png", png),

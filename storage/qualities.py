@@ -51,21 +51,25 @@ def cached(meeting_id: str) -> Cached | None:
     return Cached(json.loads(row.items or "[]"), meeting, aware(row.fetched_at), False)
 
 
-def fetch_once(
+@dataclass(frozen=True)
+class Lease:
+    """This caller makes the one call for the meeting now, then `fill`s (or `abandon`s) it."""
+
+    meeting_id: str
+    owner: str
+    previous_attempt: datetime | None  # naive UTC, restored when the attempt does not count
+
+
+def acquire(
     meeting_id: str,
-    loader: Callable[[], list[dict]],
     *,
     min_interval: int,
     owner: str,
-    meeting: dict | None = None,
     wait: float = 120.0,
     poll: float = 0.05,
-    counts_against_limit: Callable[[Exception], int | None] = lambda exc: None,
-) -> Cached:
-    """Cached data when the interval has not passed; otherwise exactly one caller fetches while
-    the others wait for its result. `counts_against_limit(exc)` maps a loader error to an HTTP
-    status to record, or None when the failure must not block the next caller (a 403 for one
-    person says nothing about another person's rights)."""
+) -> Cached | Lease:
+    """Cached data when the interval has not passed; otherwise a lease for exactly one caller,
+    while the others wait for its result. Calls nothing: the caller does the fetching."""
     deadline = time.monotonic() + wait
     while True:
         now = utcnow()
@@ -99,28 +103,25 @@ def fetch_once(
             .execute()
         )
         if taken:
-            return _fetch(
-                meeting_id, loader, owner, meeting, row.last_attempt_at, counts_against_limit
-            )
+            return Lease(meeting_id, owner, row.last_attempt_at)
         if time.monotonic() > deadline:
             raise FetchRefused(503)
         time.sleep(poll)  # another caller holds the lease: wait for its result
 
 
-def _fetch(meeting_id, loader, owner, meeting, previous_attempt, counts_against_limit) -> Cached:
-    mine = (QualityCache.meeting_id == meeting_id) & (QualityCache.lease_owner == owner)
+def fill(
+    lease: Lease,
+    loader: Callable[[], list[dict]],
+    meeting: dict | None = None,
+    counts_against_limit: Callable[[Exception], int | None] = lambda exc: None,
+) -> Cached:
+    """Run the one call under the lease and store its result. `counts_against_limit(exc)` maps
+    a loader error to an HTTP status to record, or None when the failure must not block the
+    next caller (a 403 for one person says nothing about another person's rights)."""
     try:
         items = loader()
     except Exception as exc:
-        status = counts_against_limit(exc)
-        if status is None:  # does not count: give the slot back
-            QualityCache.update(
-                lease_owner=None, lease_until=None, last_attempt_at=previous_attempt
-            ).where(mine).execute()
-        else:
-            QualityCache.update(lease_owner=None, lease_until=None, last_status=status).where(
-                mine
-            ).execute()
+        abandon(lease, counts_against_limit(exc))
         raise
     now = utcnow()
     fields = {
@@ -132,8 +133,43 @@ def _fetch(meeting_id, loader, owner, meeting, previous_attempt, counts_against_
     }
     if meeting is not None:
         fields["meeting"] = json.dumps(meeting)
-    QualityCache.update(**fields).where(mine).execute()
+    QualityCache.update(**fields).where(_held(lease)).execute()
     return Cached(items, meeting, aware(now), True)
+
+
+def abandon(lease: Lease, status: int | None = None) -> None:
+    """Give the lease up: with a `status`, later callers are refused until the interval ends;
+    without, the slot is given back as if no attempt had been made."""
+    if status is None:
+        QualityCache.update(
+            lease_owner=None, lease_until=None, last_attempt_at=lease.previous_attempt
+        ).where(_held(lease)).execute()
+    else:
+        QualityCache.update(lease_owner=None, lease_until=None, last_status=status).where(
+            _held(lease)
+        ).execute()
+
+
+def _held(lease: Lease):
+    return (QualityCache.meeting_id == lease.meeting_id) & (QualityCache.lease_owner == lease.owner)
+
+
+def fetch_once(
+    meeting_id: str,
+    loader: Callable[[], list[dict]],
+    *,
+    min_interval: int,
+    owner: str,
+    meeting: dict | None = None,
+    wait: float = 120.0,
+    poll: float = 0.05,
+    counts_against_limit: Callable[[Exception], int | None] = lambda exc: None,
+) -> Cached:
+    """`acquire`, then `fill` when this caller holds the lease."""
+    got = acquire(meeting_id, min_interval=min_interval, owner=owner, wait=wait, poll=poll)
+    if isinstance(got, Cached):
+        return got
+    return fill(got, loader, meeting, counts_against_limit)
 
 
 def rendered(meeting_id: str, tz: str, fetched_at: datetime) -> tuple[bytes, dict, str] | None:

@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.commands import UsageError
 from bot.meetings import QualityUnavailable, resolve_ref
 from bot.webex import NotFound
 from storage import meeting_lists
@@ -48,12 +47,12 @@ def test_hash_n_is_the_nth_of_the_last_list_without_any_call():
 
 
 def test_hash_n_out_of_range_or_without_list():
-    with pytest.raises(UsageError, match="Type `/meetings` first"):
+    with pytest.raises(QualityUnavailable, match="Type `/meetings` first"):
         resolve_ref(FakeUser(), "bob", "#1", NOW)
     meeting_lists.save("bob", [{"id": "m1"}])
-    with pytest.raises(UsageError, match="has 1 meeting"):
+    with pytest.raises(QualityUnavailable, match="has 1 meeting"):
         resolve_ref(FakeUser(), "bob", "#3", NOW)
-    with pytest.raises(UsageError, match="is not a list number"):
+    with pytest.raises(QualityUnavailable, match="is not a list number"):
         resolve_ref(FakeUser(), "bob", "#x", NOW)
 
 
