@@ -119,20 +119,24 @@ def _counts_against_limit(exc: Exception) -> int | None:
 
 
 def load_report(
-    runtime, user: UserClient, meeting: dict, on_fetch: Callable[[], object] = lambda: None
+    user: UserClient, meeting: dict, *, now: datetime, min_interval: int
 ) -> tuple[MeetingReport, datetime]:
     """The meeting's quality report and when its data was fetched, through the shared cache."""
-    data = load_data(runtime, user, meeting, on_fetch)
+    data = load_data(user, meeting, now=now, min_interval=min_interval)
     return analyze_meeting(data.items, data.meeting or meeting), data.fetched_at
 
 
 def load_data(
-    runtime, user: UserClient, meeting: dict, on_fetch: Callable[[], object] = lambda: None
+    user: UserClient,
+    meeting: dict,
+    *,
+    now: datetime,
+    min_interval: int,  # seconds between two analytics calls for one meeting (QUALITY_MIN_…)
+    on_fetch: Callable[[], object] = lambda: None,
 ) -> qualities.Cached:
     """The meeting's raw quality data, from the cache or one rationed analytics call.
     `on_fetch` runs just before a real analytics call (to say "one moment"), never otherwise."""
     meeting_id = meeting["id"]
-    now = runtime.now()
     start = parse_time(meeting.get("start"))
     title = meeting.get("title") or meeting_id
     kept = qualities.cached(meeting_id)
@@ -150,9 +154,7 @@ def load_data(
             "meeting, and I had not stored it."
         )
     try:
-        data = qualities.acquire(
-            meeting_id, min_interval=runtime.config.quality_min_interval, owner=OWNER
-        )
+        data = qualities.acquire(meeting_id, min_interval=min_interval, owner=OWNER)
         if isinstance(data, qualities.Lease):
             lease = data
             try:

@@ -12,7 +12,7 @@ import logging
 from flask import Blueprint, Response, current_app, request
 
 from bot.accounts import Connected, ConnectRefused
-from bot.webex import WebexError
+from bot.webex import BotClient, WebexError
 
 log = logging.getLogger(__name__)
 bp = Blueprint("oauth", __name__)
@@ -105,13 +105,13 @@ def callback() -> Response:
         if refused.reason == "someone_else":
             body += f" (You signed in as {html.escape(refused.signed_in_as or 'another account')}.)"
             _tell(
-                runtime,
+                runtime.webex,
                 refused.person_id,
                 "Someone completed your `/connect` link with a different Webex account, so I "
                 "kept nothing. Type `/connect` again and sign in as yourself.",
             )
         return page(status, title, body)
-    _tell(runtime, connected.person_id, connected_message(connected))
+    _tell(runtime.webex, connected.person_id, connected_message(connected))
     who = html.escape(f"{connected.display_name} ({connected.email})")
     return page(
         200,
@@ -134,11 +134,11 @@ def connected_message(connected: Connected) -> str:
     return "\n\n".join(lines)
 
 
-def _tell(runtime, person_id: str, markdown: str) -> None:
+def _tell(webex: BotClient, person_id: str, markdown: str) -> None:
     """Best effort: the page already said what happened."""
     if not person_id:
         return
     try:
-        runtime.webex.send(to_person_id=person_id, markdown=markdown)
+        webex.send(to_person_id=person_id, markdown=markdown)
     except WebexError as exc:
         log.warning("could not message the person about their connection: %s", exc)

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from bot.accounts import NeedsReconnect, NotConnected
 from bot.app import build_runtime
-from bot.commands import UsageError
 from bot.config import Config
 from bot.meetings import (
     QualityUnavailable,
@@ -50,7 +49,7 @@ def _as_person(config: Config, email: str) -> Iterator[tuple[Runtime, UserClient
         ) from None
     except NotFound:
         raise SystemExit(f"quality-bot: that meeting is not visible to {email}") from None
-    except (QualityUnavailable, UsageError) as exc:
+    except QualityUnavailable as exc:
         plain = str(exc).replace("**", "").replace("`/meetings`", "`quality-bot meetings`")
         raise SystemExit(f"quality-bot: {plain}") from None
     except WebexError as exc:
@@ -65,7 +64,9 @@ def run_report(config: Config, ref: str, email: str, out: str, csv_path: str | N
             meeting = kept.meeting  # known already: no Webex call needed to find it
         else:
             meeting = resolve_ref(user, person_id, ref, runtime.now())
-        report, fetched_at = load_report(runtime, user, meeting)
+        report, fetched_at = load_report(
+            user, meeting, now=runtime.now(), min_interval=config.quality_min_interval
+        )
         tz = person_timezone(user, config.default_timezone)
     Path(out).write_bytes(quality_chart(report, tz))
     print(

@@ -27,9 +27,10 @@ def quality(ctx: Context) -> None:
         meeting = resolve_ref(user, ctx.person_id, ctx.args["REF"], ctx.now())
         title = meeting.get("title") or meeting["id"]
         data = load_data(
-            ctx.runtime,
             user,
             meeting,
+            now=ctx.now(),
+            min_interval=ctx.config.quality_min_interval,
             on_fetch=lambda: ctx.reply(f"Fetching the quality data of **{title}** from Webex…"),
         )
     except QualityUnavailable as exc:

@@ -34,6 +34,13 @@ def summary(ctx: Context) -> None:
             f"{day:%Y-%m-%d} has not ended yet in {tz}: pick an earlier day, {EXAMPLE}."
         )
     user = ctx.user()
-    composed = content.compose(ctx.runtime, ctx.person_id, user, day, tz)
+    composed = content.compose(
+        ctx.person_id,
+        user,
+        day,
+        tz,
+        now=ctx.now(),
+        min_interval=ctx.config.quality_min_interval,
+    )
     for post in content.render(composed):
         ctx.reply(post.markdown, card=post.card, upload=post.upload)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from time import monotonic
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -18,7 +18,6 @@ from bot.webex import Upload
 from storage import daily_stats
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
     from bot.webex import UserClient
 
 
@@ -39,7 +38,7 @@ class Post:
 
 
 def fetch_reports(
-    runtime: Runtime, user: UserClient, day: date, tz: str
+    user: UserClient, day: date, tz: str, *, now: datetime, min_interval: int
 ) -> tuple[int, list[MeetingReport], list[tuple[str, str]]]:
     """The person's meetings of that local day and their reports, through the shared cache and
     lease of bot.meetings (one analytics call per meeting per interval, whoever asks)."""
@@ -51,7 +50,9 @@ def fetch_reports(
     unavailable: list[tuple[str, str]] = []
     for meeting in found:
         try:
-            report, _fetched_at = meetings.load_report(runtime, user, meeting)
+            report, _fetched_at = meetings.load_report(
+                user, meeting, now=now, min_interval=min_interval
+            )
         except meetings.QualityUnavailable as exc:
             unavailable.append((meeting.get("title") or meeting.get("id", "?"), str(exc)))
             continue
@@ -59,9 +60,12 @@ def fetch_reports(
     return len(found), reports, unavailable
 
 
-def compose(runtime: Runtime, person_id: str, user: UserClient, day: date, tz: str) -> Composed:
-    """One person's local day: reports, the 7-day history, and the day stored for later trends."""
-    count, reports, unavailable = fetch_reports(runtime, user, day, tz)
+def compose(
+    person_id: str, user: UserClient, day: date, tz: str, *, now: datetime, min_interval: int
+) -> Composed:
+    """One person's local day: reports, the 7-day history, and the day stored for later trends.
+    `now` and `min_interval` are those of bot.meetings.load_data."""
+    count, reports, unavailable = fetch_reports(user, day, tz, now=now, min_interval=min_interval)
     summary = summarize_day(day, tz, reports, daily_stats.history(person_id, tz, day))
     # A day whose data is all gone (expired, refused) must not overwrite what was known.
     if summary.poor_share is not None or count == 0:

@@ -132,7 +132,14 @@ def _deliver(runtime: Runtime, sub: Subscription, day: date, token: str, cache: 
 def _make(
     runtime: Runtime, person_id: str, user: UserClient, day: date, tz: str
 ) -> tuple[Composed, list[Post]]:
-    composed = content.compose(runtime, person_id, user, day, tz)
+    composed = content.compose(
+        person_id,
+        user,
+        day,
+        tz,
+        now=runtime.now(),
+        min_interval=runtime.config.quality_min_interval,
+    )
     return composed, content.render(composed)
 
 
@@ -141,5 +148,3 @@ def _pause(runtime: Runtime, sub: Subscription, day: date, token: str, reason: s
     summary_runs.advance(sub.room_id, day, token, "paused", runtime.now())
     announce_pauses(runtime.webex, room_id=sub.room_id)
     return "paused"
-
-

@@ -48,9 +48,7 @@ def announce_pauses(webex: BotClient, room_id: str | None = None) -> int:
         try:
             webex.send(
                 room_id=sub.room_id,
-                markdown=pause_notice(
-                    sub.paused_reason or "", _display_name(webex, sub.person_id)
-                ),
+                markdown=pause_notice(sub.paused_reason or "", _display_name(webex, sub.person_id)),
             )
             told += 1
         except (Unavailable, RateLimited):

@@ -132,7 +132,7 @@ class Days:
 
     composed: list[tuple[str, date, str]] = field(default_factory=list)
 
-    def compose(self, runtime, person_id, user, day, tz):
+    def compose(self, person_id, user, day, tz, **_when):
         self.composed.append((person_id, day, tz))
         return content.Composed(day, tz, summarize_day(day, tz, [], []), 0)
 

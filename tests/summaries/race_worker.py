@@ -38,7 +38,7 @@ class AnyoneConnected:
         return person_id
 
 
-def _compose(runtime, person_id, user, day, tz):
+def _compose(person_id, user, day, tz, **_when):
     return content.Composed(day, tz, summarize_day(day, tz, [], []), 0)
 
 

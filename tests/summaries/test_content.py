@@ -35,11 +35,23 @@ class FakeMeetings:
         self.windows.append((start, end))
         return list(self.found)
 
-    def load_report(self, runtime, user, meeting):
+    def load_report(self, user, meeting, **_when):
         report = self.reports.get(meeting["id"])
         if report is None:
             raise meetings.QualityUnavailable(f"Webex refused **{meeting['title']}** (403).")
         return report, datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
+
+
+def compose(runtime, person_id, user, day, tz):
+    """content.compose with the runtime's clock and analytics interval, as the worker calls it."""
+    return content.compose(
+        person_id,
+        user,
+        day,
+        tz,
+        now=runtime.now(),
+        min_interval=runtime.config.quality_min_interval,
+    )
 
 
 @pytest.fixture
@@ -51,8 +63,8 @@ def fake(monkeypatch) -> FakeMeetings:
 
 
 def test_the_day_is_cut_in_the_subscriptions_zone(runtime, fake):
-    content.compose(runtime, "alice", "user", date(2026, 3, 29), BERLIN)
-    content.compose(runtime, "alice", "user", date(2026, 3, 10), "Pacific/Auckland")
+    compose(runtime, "alice", "user", date(2026, 3, 29), BERLIN)
+    compose(runtime, "alice", "user", date(2026, 3, 10), "Pacific/Auckland")
     (start, end), (nz_start, _) = fake.windows
     assert start == datetime(2026, 3, 28, 23, 0, tzinfo=UTC)  # midnight CET
     assert end == datetime(2026, 3, 29, 22, 0, tzinfo=UTC)  # midnight CEST: a 23-hour day
@@ -62,7 +74,7 @@ def test_the_day_is_cut_in_the_subscriptions_zone(runtime, fake):
 def test_a_day_with_meetings_is_a_chart_then_a_card(runtime, fake):
     fake.add("m1", "Weekly Sync", loss=12.0)
     fake.add("m2", "Design Review")
-    composed = content.compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
+    composed = compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
     assert composed.summary.meeting_count == 2 and composed.summary.poor_share > 0
     chart, card = content.render(composed, "_Sent late: …_")
     assert chart.upload.content.startswith(b"\x89PNG") and chart.card is None
@@ -72,7 +84,7 @@ def test_a_day_with_meetings_is_a_chart_then_a_card(runtime, fake):
 
 
 def test_a_day_without_meetings_is_one_short_line(runtime, fake):
-    composed = content.compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
+    composed = compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
     [post] = content.render(composed)
     assert post.upload is None and post.card is None
     assert "No meetings on Monday 09 March 2026" in post.markdown
@@ -81,7 +93,7 @@ def test_a_day_without_meetings_is_one_short_line(runtime, fake):
 
 def test_meetings_without_quality_data_say_why(runtime, fake):
     fake.found.append({"id": "m9", "title": "Board", "start": "2026-03-09T10:00:00Z"})
-    composed = content.compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
+    composed = compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
     [post] = content.render(composed)
     assert "1 meeting(s), but no quality data" in post.markdown
     assert "Webex refused **Board** (403)" in post.markdown
@@ -91,7 +103,7 @@ def test_some_meetings_without_data_are_noted_beside_the_chart(runtime, fake):
     fake.add("m1", "Weekly Sync")
     fake.found.append({"id": "m9", "title": "Board"})
     fake.found.append({"id": "m8", "title": "Hiring"})
-    chart, _ = content.render(content.compose(runtime, "alice", "u", date(2026, 3, 9), BERLIN))
+    chart, _ = content.render(compose(runtime, "alice", "u", date(2026, 3, 9), BERLIN))
     assert "2 meetings have no quality data (**Board**, **Hiring**)" in chart.markdown
 
 
@@ -100,7 +112,7 @@ def test_trend_reads_the_previous_seven_days_and_stores_the_day(runtime, fake):
         daily_stats.save("alice", date(2026, 3, 9) - timedelta(days=back), BERLIN, 2, 0.01)
     daily_stats.save("alice", date(2026, 3, 8), "UTC", 2, 0.9)  # another zone's cut: ignored
     fake.add("m1", "Weekly Sync", loss=12.0)
-    composed = content.compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
+    composed = compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
     assert len(composed.summary.history) == 7
     assert composed.summary.trend == "worse"
     stored = daily_stats.history("alice", BERLIN, date(2026, 3, 10))
@@ -110,7 +122,7 @@ def test_trend_reads_the_previous_seven_days_and_stores_the_day(runtime, fake):
 def test_a_day_whose_data_is_gone_keeps_what_was_known(runtime, fake):
     daily_stats.save("alice", date(2026, 3, 1), BERLIN, 3, 0.2)
     fake.found.append({"id": "m9", "title": "Old"})  # expired: QualityUnavailable
-    content.compose(runtime, "alice", "user", date(2026, 3, 1), BERLIN)
+    compose(runtime, "alice", "user", date(2026, 3, 1), BERLIN)
     assert daily_stats.history("alice", BERLIN, date(2026, 3, 2)) == [(date(2026, 3, 1), 0.2)]
 
 
