@@ -105,6 +105,7 @@ def _seed(runtime, state: dict, rooms: list[dict], now: datetime) -> None:
             access_token=runtime.accounts.encrypt(p["token"]),
             refresh_token=runtime.accounts.encrypt("none"),
             access_expires_at=now + timedelta(days=10), refresh_expires_at=None, scopes=scopes,
+            now=now,
         )
     for n, room in enumerate(rooms):
         subscriptions.subscribe(room["id"], room["subscriber"], "00:00", ZONES[n % len(ZONES)],

@@ -214,6 +214,7 @@ class Accounts:
             access_expires_at=grant.access_expires_at,
             refresh_expires_at=grant.refresh_expires_at,
             scopes=grant.scopes,
+            now=self.clock(),
         )
         subscriptions.resume_for_person(asked.person_id)
         log.info("connected a Webex account (scopes: %s)", grant.scopes)
@@ -286,7 +287,7 @@ class Accounts:
 
     def mark_broken(self, person_id: str, reason: str, version: int | None = None) -> bool:
         """Broken until the person connects again; their daily summaries pause meanwhile."""
-        if not tokens.mark_broken(person_id, version):
+        if not tokens.mark_broken(person_id, version, now=self.clock()):
             return False
         log.warning("a Webex connection needs /connect again: %s", reason)
         subscriptions.pause_for_person(person_id, "token")
@@ -392,6 +393,7 @@ class StoredTokens(TokenSource):
             access_expires_at=grant.access_expires_at,
             refresh_expires_at=grant.refresh_expires_at or aware(row.refresh_expires_at),
             scopes=grant.scopes,
+            now=accounts.clock(),
         )
         if stored:
             log.info("renewed a Webex access token")

@@ -38,14 +38,14 @@ class Dispatcher:
 
     # Queue entry points -------------------------------------------------------------------
     def process(self, event_id: int) -> None:
-        event = inbox.claim(event_id)
+        event = inbox.claim(event_id, now=self.runtime.now())
         if event is None:
             return  # finished already, or another worker has it
         body = json.loads(event.body)
         try:
             handled = self.route(body)
         except HandlerFailed as failed:
-            inbox.finish(event_id, "failed", failed.ref)
+            inbox.finish(event_id, "failed", failed.ref, now=self.runtime.now())
             return
         except (Unavailable, RateLimited) as exc:
             # Webex is down or busy beyond our retries: the event waits for the sweep.
@@ -54,33 +54,33 @@ class Dispatcher:
                 return
             ref = secrets.token_hex(4)
             log.error("event %s given up after repeated Webex outages (ref %s)", event_id, ref)
-            inbox.finish(event_id, "failed", ref)
+            inbox.finish(event_id, "failed", ref, now=self.runtime.now())
             self._tell_failure(body, ref)
             return
         except Exception:
             ref = secrets.token_hex(4)
             log.exception("event %s failed (ref %s)", event_id, ref)
-            inbox.finish(event_id, "failed", ref)
+            inbox.finish(event_id, "failed", ref, now=self.runtime.now())
             self._tell_failure(body, ref)
             return
-        inbox.finish(event_id, "done" if handled else "ignored")
+        inbox.finish(event_id, "done" if handled else "ignored", now=self.runtime.now())
 
     def sweep(self) -> None:
         """Re-enqueue what was accepted but never reached a worker (a lost enqueue, a crash),
         and once an hour forget what is no longer needed."""
-        for event_id in inbox.unfinished(older_than=timedelta(seconds=30)):
-            self.runtime.queue.enqueue_event(event_id)
         now = self.runtime.now()
+        for event_id in inbox.unfinished(now=now, older_than=timedelta(seconds=30)):
+            self.runtime.queue.enqueue_event(event_id)
         if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
             self._pruned_at = now
-            events = inbox.prune(older_than=KEEP_EVENTS)
-            charts = qualities.prune_rendered(older_than=KEEP_CHARTS)
+            events = inbox.prune(older_than=KEEP_EVENTS, now=now)
+            charts = qualities.prune_rendered(older_than=KEEP_CHARTS, now=now)
             if events or charts:
                 log.info("housekeeping: forgot %d old events and %d old charts", events, charts)
 
     def recover(self) -> int:
         """At start: every unfinished event goes back on the queue."""
-        pending = inbox.unfinished()
+        pending = inbox.unfinished(now=self.runtime.now())
         for event_id in pending:
             self.runtime.queue.enqueue_event(event_id)
         if pending:

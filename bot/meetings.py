@@ -119,10 +119,10 @@ def _counts_against_limit(exc: Exception) -> int | None:
 
 
 def load_report(
-    user: UserClient, meeting: dict, *, now: datetime, min_interval: int
+    user: UserClient, meeting: dict, *, clock: Callable[[], datetime], min_interval: int
 ) -> tuple[MeetingReport, datetime]:
     """The meeting's quality report and when its data was fetched, through the shared cache."""
-    data = load_data(user, meeting, now=now, min_interval=min_interval)
+    data = load_data(user, meeting, clock=clock, min_interval=min_interval)
     return analyze_meeting(data.items, data.meeting or meeting), data.fetched_at
 
 
@@ -130,13 +130,14 @@ def load_data(
     user: UserClient,
     meeting: dict,
     *,
-    now: datetime,
+    clock: Callable[[], datetime],  # the runtime's: it also times the shared lease
     min_interval: int,  # seconds between two analytics calls for one meeting (QUALITY_MIN_…)
     on_fetch: Callable[[], object] = lambda: None,
 ) -> qualities.Cached:
     """The meeting's raw quality data, from the cache or one rationed analytics call.
     `on_fetch` runs just before a real analytics call (to say "one moment"), never otherwise."""
     meeting_id = meeting["id"]
+    now = clock()
     start = parse_time(meeting.get("start"))
     title = meeting.get("title") or meeting_id
     kept = qualities.cached(meeting_id)
@@ -154,7 +155,7 @@ def load_data(
             "meeting, and I had not stored it."
         )
     try:
-        data = qualities.acquire(meeting_id, min_interval=min_interval, owner=OWNER)
+        data = qualities.acquire(meeting_id, min_interval=min_interval, owner=OWNER, clock=clock)
         if isinstance(data, qualities.Lease):
             lease = data
             try:
@@ -163,7 +164,11 @@ def load_data(
                 qualities.abandon(lease)
                 raise
             data = qualities.fill(
-                lease, lambda: user.qualities(meeting_id), meeting, _counts_against_limit
+                lease,
+                lambda: user.qualities(meeting_id),
+                meeting,
+                _counts_against_limit,
+                clock=clock,
             )
     except Forbidden:
         raise QualityUnavailable(NO_ADMIN) from None

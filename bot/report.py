@@ -65,7 +65,7 @@ def run_report(config: Config, ref: str, email: str, out: str, csv_path: str | N
         else:
             meeting = resolve_ref(user, person_id, ref, runtime.now())
         report, fetched_at = load_report(
-            user, meeting, now=runtime.now(), min_interval=config.quality_min_interval
+            user, meeting, clock=runtime.now, min_interval=config.quality_min_interval
         )
         tz = person_timezone(user, config.default_timezone)
     Path(out).write_bytes(quality_chart(report, tz))
@@ -93,7 +93,7 @@ def run_meetings(
     with _as_person(config, email) as (runtime, user, person_id):
         now = runtime.now()
         found = ended_meetings(user, now - timedelta(days=days), now)[:LIST_LIMIT]
-        meeting_lists.save(person_id, found)
+        meeting_lists.save(person_id, found, now=now)
     if not found:
         echo(f"{email} has no ended meetings in the last {days} days")
         return 0

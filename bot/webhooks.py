@@ -56,12 +56,14 @@ def receive():
     problem = envelope_problem(envelope)
     if problem:
         return jsonify(error=problem), 400
-    event_id = inbox.accept(envelope["resource"], envelope["event"], envelope["data"]["id"], text)
+    runtime = current_app.extensions["quality-bot"]
+    event_id = inbox.accept(
+        envelope["resource"], envelope["event"], envelope["data"]["id"], text, now=runtime.now()
+    )
     if event_id is None:
         return jsonify(status="duplicate"), 200
-    queue = current_app.extensions["quality-bot"].queue
     try:
-        queue.submit(event_id)
+        runtime.queue.submit(event_id)
     except Exception:
         # Stored durably already: the worker's sweep picks it up, so the delivery is still a 200.
         log.exception("could not enqueue event %s; the sweep will retry it", event_id)

@@ -36,7 +36,7 @@ def meetings(ctx: Context) -> None:
     found = ended_meetings(user, now - timedelta(days=ctx.args["DAYS"]), now)
     shown = found[:MAX_SHOWN]
     # `#N` must mean what this person was just shown.
-    meeting_lists.save(ctx.person_id, shown)
+    meeting_lists.save(ctx.person_id, shown, now=now)
     tz = person_timezone(user, ctx.config.default_timezone)
     card, markdown = meetings_card(
         shown, tz=tz, now=now, days=ctx.args["DAYS"], max_items=MAX_SHOWN

@@ -29,7 +29,7 @@ def quality(ctx: Context) -> None:
         data = load_data(
             user,
             meeting,
-            now=ctx.now(),
+            clock=ctx.now,
             min_interval=ctx.config.quality_min_interval,
             on_fetch=lambda: ctx.reply(f"Fetching the quality data of **{title}** from Webex…"),
         )

@@ -39,7 +39,7 @@ def summary(ctx: Context) -> None:
         user,
         day,
         tz,
-        now=ctx.now(),
+        clock=ctx.now,
         min_interval=ctx.config.quality_min_interval,
     )
     for post in content.render(composed):

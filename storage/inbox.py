@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import cast
 
 from peewee import OperationalError, SqliteDatabase
 
-from storage.base import SQLITE_PRAGMAS, database, utcnow
+from storage.base import SQLITE_PRAGMAS, database, to_utc_naive
 from storage.models import InboxEvent
 
 LEASE = timedelta(minutes=5)
@@ -35,12 +35,12 @@ _ACCEPT: dict[int, str] = {}
 _WRITE = threading.Lock()
 
 
-def accept(resource: str, event: str, data_id: str, body: str) -> int | None:
+def accept(resource: str, event: str, data_id: str, body: str, *, now: datetime) -> int | None:
     """Store a delivery; None when the same (resource, event, data.id) was accepted before."""
     sql = _ACCEPT.get(id(database.obj))
     if sql is None:
         sql = _ACCEPT[id(database.obj)] = _accept_sql()
-    received = InboxEvent.received_at.db_value(utcnow())
+    received = InboxEvent.received_at.db_value(to_utc_naive(now))
     params = (f"{resource}:{event}:{data_id}", resource, event, body, received)
     with _WRITE:
         row = _insert_retrying(sql, params)
@@ -67,13 +67,13 @@ def _insert_retrying(sql: str, params: tuple) -> tuple | None:
         database.execute_sql(f"PRAGMA busy_timeout = {SQLITE_PRAGMAS['busy_timeout']}")
 
 
-def claim(event_id: int) -> InboxEvent | None:
+def claim(event_id: int, *, now: datetime) -> InboxEvent | None:
     """Take an event for processing, unless another worker holds it or it is finished.
 
     A processing row whose lease ran out belongs to a worker that died: it may be taken again,
     a bounded number of times.
     """
-    now = utcnow()
+    now = to_utc_naive(now)
     taken = (
         InboxEvent.update(
             status="processing", lease_until=now + LEASE, attempts=InboxEvent.attempts + 1
@@ -91,9 +91,11 @@ def claim(event_id: int) -> InboxEvent | None:
     return InboxEvent.get_by_id(event_id) if taken else None
 
 
-def finish(event_id: int, status: str = "done", error_ref: str | None = None) -> None:
+def finish(
+    event_id: int, status: str = "done", error_ref: str | None = None, *, now: datetime
+) -> None:
     InboxEvent.update(
-        status=status, error_ref=error_ref, finished_at=utcnow(), lease_until=None
+        status=status, error_ref=error_ref, finished_at=to_utc_naive(now), lease_until=None
     ).where(InboxEvent.id == event_id).execute()
 
 
@@ -107,9 +109,9 @@ def release(event_id: int) -> bool:
     )
 
 
-def unfinished(older_than: timedelta = timedelta(0)) -> list[int]:
+def unfinished(*, now: datetime, older_than: timedelta = timedelta(0)) -> list[int]:
     """Events to enqueue again: never processed, or abandoned by a dead worker."""
-    now = utcnow()
+    now = to_utc_naive(now)
     query = InboxEvent.select(InboxEvent.id).where(
         (InboxEvent.attempts < MAX_ATTEMPTS)
         & (InboxEvent.received_at <= now - older_than)
@@ -136,12 +138,12 @@ def counts() -> dict[str, int]:
     return {status: n for status, n in cast(Iterable[tuple[str, int]], rows)}
 
 
-def prune(older_than: timedelta) -> int:
+def prune(older_than: timedelta, *, now: datetime) -> int:
     """Forget finished events; redeliveries come within hours, so a month is plenty."""
     return (
         InboxEvent.delete()
         .where(
-            (InboxEvent.received_at < utcnow() - older_than)
+            (InboxEvent.received_at < to_utc_naive(now) - older_than)
             & (InboxEvent.status.in_(("done", "ignored", "failed")))
         )
         .execute()

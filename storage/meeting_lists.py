@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
-from storage.base import utcnow
+from storage.base import to_utc_naive
 from storage.models import MeetingList
 
 
-def save(person_id: str, meetings: list[dict]) -> None:
+def save(person_id: str, meetings: list[dict], *, now: datetime) -> None:
+    created = to_utc_naive(now)
     MeetingList.insert(
-        person_id=person_id, items=json.dumps(meetings), created_at=utcnow()
+        person_id=person_id, items=json.dumps(meetings), created_at=created
     ).on_conflict(
         conflict_target=[MeetingList.person_id],
-        update={MeetingList.items: json.dumps(meetings), MeetingList.created_at: utcnow()},
+        update={MeetingList.items: json.dumps(meetings), MeetingList.created_at: created},
     ).execute()
 
 

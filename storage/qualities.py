@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from peewee import IntegrityError
 
-from storage.base import aware, database, to_utc_naive, utcnow
+from storage.base import aware, database, to_utc_naive
 from storage.models import QualityCache, RenderedQuality
 
 LEASE = timedelta(seconds=90)  # longer than one paginated fetch may take, shorter than a retry
@@ -65,6 +65,7 @@ def acquire(
     *,
     min_interval: int,
     owner: str,
+    clock: Callable[[], datetime],
     wait: float = 120.0,
     poll: float = 0.05,
 ) -> Cached | Lease:
@@ -72,7 +73,7 @@ def acquire(
     while the others wait for its result. Calls nothing: the caller does the fetching."""
     deadline = time.monotonic() + wait
     while True:
-        now = utcnow()
+        now = to_utc_naive(clock())
         row = _row(meeting_id)
         last = row.last_attempt_at
         retry_at = None if last is None else last + timedelta(seconds=min_interval)
@@ -114,6 +115,8 @@ def fill(
     loader: Callable[[], list[dict]],
     meeting: dict | None = None,
     counts_against_limit: Callable[[Exception], int | None] = lambda exc: None,
+    *,
+    clock: Callable[[], datetime],
 ) -> Cached:
     """Run the one call under the lease and store its result. `counts_against_limit(exc)` maps
     a loader error to an HTTP status to record, or None when the failure must not block the
@@ -123,7 +126,7 @@ def fill(
     except Exception as exc:
         abandon(lease, counts_against_limit(exc))
         raise
-    now = utcnow()
+    now = to_utc_naive(clock())
     fields = {
         "items": json.dumps(items),
         "fetched_at": now,
@@ -160,16 +163,19 @@ def fetch_once(
     *,
     min_interval: int,
     owner: str,
+    clock: Callable[[], datetime],
     meeting: dict | None = None,
     wait: float = 120.0,
     poll: float = 0.05,
     counts_against_limit: Callable[[Exception], int | None] = lambda exc: None,
 ) -> Cached:
     """`acquire`, then `fill` when this caller holds the lease."""
-    got = acquire(meeting_id, min_interval=min_interval, owner=owner, wait=wait, poll=poll)
+    got = acquire(
+        meeting_id, min_interval=min_interval, owner=owner, clock=clock, wait=wait, poll=poll
+    )
     if isinstance(got, Cached):
         return got
-    return fill(got, loader, meeting, counts_against_limit)
+    return fill(got, loader, meeting, counts_against_limit, clock=clock)
 
 
 def rendered(meeting_id: str, tz: str, fetched_at: datetime) -> tuple[bytes, dict, str] | None:
@@ -197,8 +203,7 @@ def store_rendered(
     ).execute()
 
 
-def prune_rendered(older_than: timedelta) -> int:
+def prune_rendered(older_than: timedelta, *, now: datetime) -> int:
     """Charts can be drawn again from the cached data, which is kept."""
-    return (
-        RenderedQuality.delete().where(RenderedQuality.fetched_at < utcnow() - older_than).execute()
-    )
+    oldest = to_utc_naive(now) - older_than
+    return RenderedQuality.delete().where(RenderedQuality.fetched_at < oldest).execute()

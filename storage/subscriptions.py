@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from storage.base import database, to_utc_naive, utcnow
+from storage.base import database, to_utc_naive
 from storage.models import Subscription
 
 # Why a subscription is paused. Account reasons clear when the person connects again; a
@@ -20,14 +20,14 @@ def get(room_id: str) -> Subscription | None:
 
 
 def subscribe(
-    room_id: str, person_id: str, local_time: str, tz: str, now: datetime | None = None
+    room_id: str, person_id: str, local_time: str, tz: str, *, now: datetime
 ) -> Subscription | None:
     """Store (or replace) the space's subscription, un-paused; returns the one it replaced.
 
     `created_at` is reset on every call: the scheduler never fires for a time that had
     already passed when the subscription was made, so a new subscription does not send at once.
     """
-    created = to_utc_naive(now) if now else utcnow()
+    created = to_utc_naive(now)
     with database.atomic():
         previous = get(room_id)
         Subscription.insert(

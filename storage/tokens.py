@@ -13,7 +13,7 @@ from datetime import datetime
 
 from peewee import fn
 
-from storage.base import to_utc_naive, utcnow
+from storage.base import to_utc_naive
 from storage.models import Connection
 
 
@@ -40,12 +40,13 @@ def save_for(
     access_expires_at: datetime,
     refresh_expires_at: datetime | None,
     scopes: str,
+    now: datetime,
 ) -> None:
     """A fresh connection (from the OAuth callback), replacing any earlier one of the person.
 
     The version still moves on, so a refresh racing with a reconnect cannot overwrite it.
     """
-    now = utcnow()
+    now = to_utc_naive(now)
     fields = {
         Connection.email: email,
         Connection.display_name: display_name,
@@ -103,6 +104,7 @@ def compare_and_swap(
     access_expires_at: datetime,
     refresh_expires_at: datetime | None,
     scopes: str | None = None,
+    now: datetime,
 ) -> bool:
     """Store refreshed tokens only if the row is still at `version`; False: someone else won."""
     changes = {
@@ -112,7 +114,7 @@ def compare_and_swap(
         Connection.refresh_expires_at: _naive(refresh_expires_at),
         Connection.version: Connection.version + 1,
         Connection.refreshing_until: None,
-        Connection.updated_at: utcnow(),
+        Connection.updated_at: to_utc_naive(now),
     }
     if scopes:
         changes[Connection.scopes] = scopes
@@ -135,7 +137,7 @@ def reencrypt(person_id: str, version: int, access_token: bytes, refresh_token: 
     return swapped == 1
 
 
-def mark_broken(person_id: str, version: int | None = None) -> bool:
+def mark_broken(person_id: str, version: int | None = None, *, now: datetime) -> bool:
     """The refresh token was refused: keep the row (for /status) but never use it again.
 
     With `version`, only the tokens that were refused: a reconnect that landed meanwhile stays.
@@ -148,7 +150,7 @@ def mark_broken(person_id: str, version: int | None = None) -> bool:
             broken=True,
             refreshing_until=None,
             version=Connection.version + 1,
-            updated_at=utcnow(),
+            updated_at=to_utc_naive(now),
         )
         .where(query)
         .execute()

@@ -38,7 +38,7 @@ class Post:
 
 
 def fetch_reports(
-    user: UserClient, day: date, tz: str, *, now: datetime, min_interval: int
+    user: UserClient, day: date, tz: str, *, clock: Callable[[], datetime], min_interval: int
 ) -> tuple[int, list[MeetingReport], list[tuple[str, str]]]:
     """The person's meetings of that local day and their reports, through the shared cache and
     lease of bot.meetings (one analytics call per meeting per interval, whoever asks)."""
@@ -51,7 +51,7 @@ def fetch_reports(
     for meeting in found:
         try:
             report, _fetched_at = meetings.load_report(
-                user, meeting, now=now, min_interval=min_interval
+                user, meeting, clock=clock, min_interval=min_interval
             )
         except meetings.QualityUnavailable as exc:
             unavailable.append((meeting.get("title") or meeting.get("id", "?"), str(exc)))
@@ -61,11 +61,19 @@ def fetch_reports(
 
 
 def compose(
-    person_id: str, user: UserClient, day: date, tz: str, *, now: datetime, min_interval: int
+    person_id: str,
+    user: UserClient,
+    day: date,
+    tz: str,
+    *,
+    clock: Callable[[], datetime],
+    min_interval: int,
 ) -> Composed:
     """One person's local day: reports, the 7-day history, and the day stored for later trends.
-    `now` and `min_interval` are those of bot.meetings.load_data."""
-    count, reports, unavailable = fetch_reports(user, day, tz, now=now, min_interval=min_interval)
+    `clock` and `min_interval` are those of bot.meetings.load_data."""
+    count, reports, unavailable = fetch_reports(
+        user, day, tz, clock=clock, min_interval=min_interval
+    )
     summary = summarize_day(day, tz, reports, daily_stats.history(person_id, tz, day))
     # A day whose data is all gone (expired, refused) must not overwrite what was known.
     if summary.poor_share is not None or count == 0:

@@ -137,7 +137,7 @@ def _make(
         user,
         day,
         tz,
-        now=runtime.now(),
+        clock=runtime.now,
         min_interval=runtime.config.quality_min_interval,
     )
     return composed, content.render(composed)

@@ -176,5 +176,6 @@ def connect_directly(runtime, token_url: TokenURL, person_id: str = ALICE,
         access_expires_at=runtime.now() + expires_in,
         refresh_expires_at=runtime.now() + timedelta(days=90),
         scopes=grant["scope"],
+        now=runtime.now(),
     )
     return grant

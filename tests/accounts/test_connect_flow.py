@@ -176,7 +176,7 @@ def test_status_when_connected_speaks_in_words(client, webex, token_url, clock, 
 def test_status_shows_this_spaces_subscription(client, webex, token_url, clock, runtime):
     from storage import subscriptions
 
-    subscriptions.subscribe("room-1", ALICE, "08:30", "Europe/Paris")
+    subscriptions.subscribe("room-1", ALICE, "08:30", "Europe/Paris", now=runtime.now())
     subscriptions.pause_for_person(ALICE, "token")
     [reply] = ask(client, webex, "/status")
     assert "08:30 Europe/Paris" in reply["markdown"]

@@ -88,7 +88,7 @@ def test_reconnect_hint_reaches_the_person(runtime, webex, token_url, clock, cli
     from tests.accounts.test_connect_flow import ask
 
     connect_directly(runtime, token_url)
-    tokens.mark_broken(ALICE)
+    tokens.mark_broken(ALICE, now=clock.now)
     [reply] = ask(client, webex, "/status")
     assert "needs renewing" in reply["markdown"]
 
@@ -129,7 +129,7 @@ def test_two_processes_on_one_sqlite_file_spend_the_refresh_token_once(runtime, 
             ALICE, email="alice@example.com", display_name="Alice",
             access_token=accounts.encrypt(access), refresh_token=accounts.encrypt(refresh),
             access_expires_at=clock.now + timedelta(minutes=1), refresh_expires_at=None,
-            scopes="spark:people_read",
+            scopes="spark:people_read", now=clock.now,
         )
         ctx = multiprocessing.get_context("spawn")
         barrier, results = ctx.Barrier(2), ctx.Queue()

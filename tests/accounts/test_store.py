@@ -62,7 +62,7 @@ def test_rotation_never_overwrites_a_concurrent_refresh(runtime, token_url, cloc
     connect_directly(runtime, token_url, ALICE)
     row = tokens.get(ALICE)
     assert tokens.compare_and_swap(ALICE, row.version, access_token=b"a", refresh_token=b"r",
-                                   access_expires_at=START, refresh_expires_at=None)
+                                   access_expires_at=START, refresh_expires_at=None, now=START)
     assert not tokens.reencrypt(ALICE, row.version, b"stale", b"stale")
     assert bytes(tokens.get(ALICE).access_token) == b"a"
 
@@ -70,7 +70,7 @@ def test_rotation_never_overwrites_a_concurrent_refresh(runtime, token_url, cloc
 def test_compare_and_swap_lets_one_of_two_writers_win(runtime, token_url, clock):
     connect_directly(runtime, token_url, ALICE)
     version = tokens.get(ALICE).version
-    common = dict(access_expires_at=START, refresh_expires_at=None)
+    common = dict(access_expires_at=START, refresh_expires_at=None, now=START)
     assert tokens.compare_and_swap(ALICE, version, access_token=b"1", refresh_token=b"1", **common)
     assert not tokens.compare_and_swap(ALICE, version, access_token=b"2", refresh_token=b"2",
                                        **common)

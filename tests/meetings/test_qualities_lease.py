@@ -10,7 +10,7 @@ import pytest
 
 from bot.webex import Forbidden, Unavailable
 from storage import qualities
-from storage.db import database, open_database
+from storage.db import database, open_database, utcnow
 
 
 @pytest.fixture
@@ -19,6 +19,11 @@ def db(tmp_path):
     open_database(url)
     yield url
     database.close()
+
+
+def fetch_once(*args, **kwargs):
+    """storage.qualities.fetch_once on the wall clock."""
+    return qualities.fetch_once(*args, clock=utcnow, **kwargs)
 
 
 def counting_loader(calls, gate=None):
@@ -33,8 +38,8 @@ def counting_loader(calls, gate=None):
 
 def test_second_ask_within_interval_answers_from_the_database(db):
     calls = []
-    first = qualities.fetch_once("m1", counting_loader(calls), min_interval=300, owner="a")
-    second = qualities.fetch_once("m1", counting_loader(calls), min_interval=300, owner="b")
+    first = fetch_once("m1", counting_loader(calls), min_interval=300, owner="a")
+    second = fetch_once("m1", counting_loader(calls), min_interval=300, owner="b")
     assert calls == [1]
     assert first.fetched_now and not second.fetched_now
     assert second.items == first.items and second.fetched_at == first.fetched_at
@@ -42,8 +47,8 @@ def test_second_ask_within_interval_answers_from_the_database(db):
 
 def test_after_the_interval_it_fetches_again(db):
     calls = []
-    qualities.fetch_once("m1", counting_loader(calls), min_interval=0, owner="a")
-    qualities.fetch_once("m1", counting_loader(calls), min_interval=0, owner="a")
+    fetch_once("m1", counting_loader(calls), min_interval=0, owner="a")
+    fetch_once("m1", counting_loader(calls), min_interval=0, owner="a")
     assert calls == [1, 1]
 
 
@@ -52,7 +57,7 @@ def test_concurrent_threads_share_one_fetch(db):
 
     def ask(owner):
         results.append(
-            qualities.fetch_once(
+            fetch_once(
                 "m2", counting_loader(calls, gate), min_interval=300, owner=owner, poll=0.01
             )
         )
@@ -74,11 +79,11 @@ def test_a_403_for_one_person_does_not_block_the_next(db):
         raise Forbidden(403, "not an admin")
 
     with pytest.raises(Forbidden):
-        qualities.fetch_once(
+        fetch_once(
             "m3", denied, min_interval=300, owner="a", counts_against_limit=lambda exc: None
         )
     calls = []
-    assert qualities.fetch_once("m3", counting_loader(calls), min_interval=300, owner="b").items
+    assert fetch_once("m3", counting_loader(calls), min_interval=300, owner="b").items
     assert calls == [1]
 
 
@@ -87,11 +92,11 @@ def test_a_5xx_counts_and_later_askers_are_refused_until_the_interval(db):
         raise Unavailable(503, "down")
 
     with pytest.raises(Unavailable):
-        qualities.fetch_once(
+        fetch_once(
             "m4", broken, min_interval=300, owner="a", counts_against_limit=lambda exc: exc.status
         )
     with pytest.raises(qualities.FetchRefused) as err:
-        qualities.fetch_once("m4", counting_loader([]), min_interval=300, owner="b")
+        fetch_once("m4", counting_loader([]), min_interval=300, owner="b")
     assert err.value.status == 503 and err.value.retry_at is not None
 
 
@@ -100,7 +105,7 @@ CHILD = textwrap.dedent(
     import sys, time
     from pathlib import Path
     from storage import qualities
-    from storage.db import open_database
+    from storage.db import open_database, utcnow
     open_database(sys.argv[1])
     log = Path(sys.argv[2])
     def note(line):
@@ -116,7 +121,9 @@ CHILD = textwrap.dedent(
         note(f"call-end {time.time()}")
         return [{"participantId": "p"}]
     note(f"asking {time.time()}")
-    got = qualities.fetch_once("m-proc", load, min_interval=300, owner=sys.argv[3], poll=0.01)
+    got = qualities.fetch_once(
+        "m-proc", load, clock=utcnow, min_interval=300, owner=sys.argv[3], poll=0.01
+    )
     print(got.fetched_now, time.time())
     """
 )

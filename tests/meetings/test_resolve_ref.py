@@ -40,7 +40,7 @@ def db(tmp_path):
 
 
 def test_hash_n_is_the_nth_of_the_last_list_without_any_call():
-    meeting_lists.save("alice", [{"id": "m1"}, {"id": "m2"}])
+    meeting_lists.save("alice", [{"id": "m1"}, {"id": "m2"}], now=NOW)
     user = FakeUser()
     assert resolve_ref(user, "alice", "#2", NOW) == {"id": "m2"}
     assert user.calls == []
@@ -49,7 +49,7 @@ def test_hash_n_is_the_nth_of_the_last_list_without_any_call():
 def test_hash_n_out_of_range_or_without_list():
     with pytest.raises(QualityUnavailable, match="Type `/meetings` first"):
         resolve_ref(FakeUser(), "bob", "#1", NOW)
-    meeting_lists.save("bob", [{"id": "m1"}])
+    meeting_lists.save("bob", [{"id": "m1"}], now=NOW)
     with pytest.raises(QualityUnavailable, match="has 1 meeting"):
         resolve_ref(FakeUser(), "bob", "#3", NOW)
     with pytest.raises(QualityUnavailable, match="is not a list number"):
@@ -57,8 +57,8 @@ def test_hash_n_out_of_range_or_without_list():
 
 
 def test_lists_are_per_person():
-    meeting_lists.save("alice", [{"id": "a"}])
-    meeting_lists.save("bob", [{"id": "b"}])
+    meeting_lists.save("alice", [{"id": "a"}], now=NOW)
+    meeting_lists.save("bob", [{"id": "b"}], now=NOW)
     assert resolve_ref(FakeUser(), "bob", "#1", NOW) == {"id": "b"}
 
 

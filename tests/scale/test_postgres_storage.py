@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from storage import inbox, qualities, summary_runs
-from storage.db import database, open_database
+from storage.db import database, open_database, utcnow
 
 
 @pytest.fixture
@@ -34,18 +34,18 @@ def race(n, target):
 
 
 def test_inbox_accepts_once_and_claims_once(pg):
-    first = inbox.accept("messages", "created", "m1", "{}")
+    first = inbox.accept("messages", "created", "m1", "{}", now=utcnow())
     assert isinstance(first, int)
-    assert inbox.accept("messages", "created", "m1", "{}") is None
-    assert inbox.unfinished() == [first]
-    claims = race(6, lambda i: inbox.claim(first) is not None)
+    assert inbox.accept("messages", "created", "m1", "{}", now=utcnow()) is None
+    assert inbox.unfinished(now=utcnow()) == [first]
+    claims = race(6, lambda i: inbox.claim(first, now=utcnow()) is not None)
     assert sorted(claims) == [False] * 5 + [True]
-    inbox.finish(first)
-    assert inbox.unfinished() == [] and inbox.get(first).status == "done"
+    inbox.finish(first, now=utcnow())
+    assert inbox.unfinished(now=utcnow()) == [] and inbox.get(first).status == "done"
 
 
 def test_concurrent_accepts_of_one_delivery_store_one_row(pg):
-    ids = race(6, lambda i: inbox.accept("messages", "created", "same", "{}"))
+    ids = race(6, lambda i: inbox.accept("messages", "created", "same", "{}", now=utcnow()))
     assert len([i for i in ids if i is not None]) == 1
 
 
@@ -60,7 +60,9 @@ def test_qualities_lease_makes_one_call_across_threads(pg):
     def ask(i):
         if i == 0:
             threading.Timer(0.3, gate.set).start()
-        return qualities.fetch_once("m", load, min_interval=300, owner=f"t{i}", poll=0.01)
+        return qualities.fetch_once(
+            "m", load, clock=utcnow, min_interval=300, owner=f"t{i}", poll=0.01
+        )
 
     results = race(5, ask)
     assert calls == [1] and len(results) == 5

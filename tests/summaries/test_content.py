@@ -49,7 +49,7 @@ def compose(runtime, person_id, user, day, tz):
         user,
         day,
         tz,
-        now=runtime.now(),
+        clock=runtime.now,
         min_interval=runtime.config.quality_min_interval,
     )
 
