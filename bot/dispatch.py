@@ -22,6 +22,14 @@ KEEP_EVENTS = timedelta(days=30)  # far longer than Webex redelivers
 KEEP_CHARTS = timedelta(days=8)  # the data behind them is kept; they can be drawn again
 
 
+def failure_ref(message: str, *args: object, traceback: bool) -> str:
+    """A short reference for one failure: the log has the details under it, the person gets
+    it to quote to their bot admin."""
+    ref = secrets.token_hex(4)
+    (log.exception if traceback else log.error)(message + " (ref %s)", *args, ref)
+    return ref
+
+
 class HandlerFailed(Exception):
     """A command failed and the person was told, in its thread, with this reference."""
 
@@ -52,16 +60,10 @@ class Dispatcher:
             if inbox.release(event_id):
                 log.warning("event %s postponed: Webex unavailable (%s)", event_id, exc.status)
                 return
-            ref = secrets.token_hex(4)
-            log.error("event %s given up after repeated Webex outages (ref %s)", event_id, ref)
-            inbox.finish(event_id, "failed", ref, now=self.runtime.now())
-            self._tell_failure(body, ref)
+            self._give_up(event_id, body, "event %s given up after repeated Webex outages")
             return
         except Exception:
-            ref = secrets.token_hex(4)
-            log.exception("event %s failed (ref %s)", event_id, ref)
-            inbox.finish(event_id, "failed", ref, now=self.runtime.now())
-            self._tell_failure(body, ref)
+            self._give_up(event_id, body, "event %s failed", traceback=True)
             return
         inbox.finish(event_id, "done" if handled else "ignored", now=self.runtime.now())
 
@@ -204,8 +206,7 @@ class Dispatcher:
         except (Unavailable, RateLimited):
             raise  # transient: the whole event is retried later
         except Exception:
-            ref = secrets.token_hex(4)
-            log.exception("/%s failed (ref %s)", cmd.name, ref)
+            ref = failure_ref("/%s failed", cmd.name, traceback=True)
             self._say_failure(ref, **reply)
             raise HandlerFailed(ref) from None
 
@@ -215,7 +216,10 @@ class Dispatcher:
         name = name.replace("|", " ").replace(">", " ").strip() or "you"
         return f"<@personId:{where['person_id']}|{name}>"
 
-    def _tell_failure(self, body: dict, ref: str) -> None:
+    def _give_up(self, event_id: int, body: dict, why: str, traceback: bool = False) -> None:
+        """The event fails for good: recorded with a ref, and the space is told the ref."""
+        ref = failure_ref(why, event_id, traceback=traceback)
+        inbox.finish(event_id, "failed", ref, now=self.runtime.now())
         data = body.get("data") or {}
         room_id = data.get("roomId")
         if room_id and body.get("resource") != "memberships":

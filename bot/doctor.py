@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from bot.config import Config
 from bot.webex import BotClient, Unauthorized, WebexError
-from bot.webhook_admin import WANTED, is_ours
+from bot.webhook_admin import WANTED, is_ours, problem
 
 Check = tuple[bool, str]
 
@@ -56,22 +56,13 @@ def _webex(config: Config, webex: BotClient) -> list[Check]:
     hooks = [h for h in webex.webhooks() if is_ours(h, config)]
     for resource, event in WANTED:
         match = [h for h in hooks if (h.get("resource"), h.get("event")) == (resource, event)]
+        why = problem(match[0], config) if match else None
         if not match:
             results.append(
                 (False, f"no webhook for {resource}/{event}: run `quality-bot webhooks sync`")
             )
-        elif match[0].get("targetUrl") != config.webhook_url:
-            results.append(
-                (
-                    False,
-                    f"{resource}/{event} points at {match[0].get('targetUrl')}: "
-                    "run `quality-bot webhooks sync`",
-                )
-            )
-        elif match[0].get("status") != "active":
-            results.append(
-                (False, f"{resource}/{event} is inactive: run `quality-bot webhooks sync`")
-            )
+        elif why:
+            results.append((False, f"{resource}/{event} {why}: run `quality-bot webhooks sync`"))
         else:
             results.append((True, f"webhook {resource}/{event} active -> {config.webhook_url}"))
     return results

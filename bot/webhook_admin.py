@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.config import Config
 from bot.webex import BotClient
 
+# The one list of what the bot subscribes to; the receiver (bot/webhooks.py) accepts exactly it.
 WANTED = (("messages", "created"), ("attachmentActions", "created"), ("memberships", "created"))
 PREFIX = "quality-bot"
 
@@ -16,6 +17,22 @@ def hook_name(resource: str, event: str) -> str:
 def is_ours(hook: dict, config: Config) -> bool:
     """Ours by name or by target; webhooks of other apps sharing the token are left alone."""
     return hook.get("name", "").startswith(PREFIX) or hook.get("targetUrl") == config.webhook_url
+
+
+def problem(hook: dict, config: Config) -> str | None:
+    """What `webhooks sync` would repair in this webhook of ours, or None when it is right
+    (used by sync itself and by `quality-bot doctor`)."""
+    if hook.get("targetUrl") != config.webhook_url:
+        return f"points at {hook.get('targetUrl')}"
+    if hook.get("status", "active") != "active":
+        return "is inactive"
+    if hook.get("filter"):
+        return "has a filter"
+    if hook.get("secret", config.webex_webhook_secret) != config.webex_webhook_secret:
+        return "has another secret"
+    if hook.get("name") != hook_name(hook.get("resource", ""), hook.get("event", "")):
+        return "has another name"
+    return None
 
 
 def sync(webex: BotClient, config: Config) -> list[str]:
@@ -40,12 +57,7 @@ def sync(webex: BotClient, config: Config) -> list[str]:
                 secret=config.webex_webhook_secret,
             )
             changes.append(f"created {resource}/{event} -> {config.webhook_url}")
-        elif (
-            keep.get("targetUrl") != config.webhook_url
-            or keep.get("secret", config.webex_webhook_secret) != config.webex_webhook_secret
-            or keep.get("status", "active") != "active"
-            or keep.get("name") != name
-        ):
+        elif problem(keep, config):
             was = "inactive" if keep.get("status") == "inactive" else "changed"
             webex.update_webhook(
                 keep["id"],

@@ -9,12 +9,15 @@ import logging
 
 from flask import Blueprint, current_app, jsonify, request
 
+from bot.webhook_admin import WANTED
 from storage import inbox
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
 
-RESOURCES = {"messages": {"created"}, "attachmentActions": {"created"}, "memberships": {"created"}}
+RESOURCES: dict[str, set[str]] = {}
+for _resource, _event in WANTED:  # exactly what `webhooks sync` subscribes to
+    RESOURCES.setdefault(_resource, set()).add(_event)
 
 
 def signature_ok(secret: bytes, body: bytes, given: str) -> bool:

@@ -13,10 +13,9 @@ Use from any conftest with `from tests.conftest_sandbox import receiver, sandbox
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 import requests
@@ -24,20 +23,10 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from sandbox.server import SandboxHandle, start_in_thread
+from tests.polling import wait_for as wait_until
 
-T = TypeVar("T")
+__all__ = ["wait_until"]
 
-
-def wait_until(predicate: Callable[[], T], timeout: float = 5.0, interval: float = 0.02) -> T:
-    """Poll until `predicate()` is truthy and return it; fail the test after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(interval)
 
 
 @dataclass

@@ -25,6 +25,8 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+from tests.polling import wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 ENSURE_SCRIPT = ROOT / "scripts" / "ensure-chromium"
 CANDIDATES = ("chromium", "chromium-browser")
@@ -336,14 +338,7 @@ class Page:
 
     def wait_for(self, expression: str, timeout: float = 10.0, interval: float = 0.1) -> Any:
         """Evaluate `expression` until it is truthy; returns its value."""
-        deadline = time.monotonic() + timeout
-        value: Any = None
-        while time.monotonic() < deadline:
-            value = self.evaluate(expression)
-            if value:
-                return value
-            time.sleep(interval)
-        raise TimeoutError(f"timed out after {timeout}s waiting for: {expression} (last {value!r})")
+        return wait_for(lambda: self.evaluate(expression), timeout, expression, interval)
 
     def click(self, selector: str) -> None:
         """A real mouse click in the middle of the element matched by `selector`."""

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,19 +20,11 @@ from bot.config import Config
 from bot.runtime import Runtime
 from bot.webhook_admin import sync
 from bot.worker import build_worker
+from tests.polling import wait_for
+
+__all__ = ["Harness", "Person", "wait_for"]
 
 LINK = re.compile(r"https?://[^\s)>\]]+/authorize\?[^\s)>\]]+")
-
-
-def wait_for(predicate: Callable[[], object], timeout: float = 20.0, what: str = "condition"):
-    """Poll until the predicate returns something truthy; fail with `what` after the timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 @dataclass
