@@ -41,7 +41,6 @@ class Command:
     aliases: tuple[str, ...] = ()
     needs_account: bool = False
     card_inputs: tuple[str, ...] = ()  # card input keys that become the arguments, in order
-    hidden: bool = False
 
     def __call__(self, ctx: Any) -> None:
         self.func(ctx)
@@ -96,12 +95,11 @@ def command(
     aliases: tuple[str, ...] = (),
     needs_account: bool = False,
     card_inputs: tuple[str, ...] = (),
-    hidden: bool = False,
 ) -> Callable[[Handler], Command]:
     """Declare a chat command: the decorated function becomes a `Command` (still callable)."""
 
     def declare(func: Handler) -> Command:
-        return Command(name, help, func, args, aliases, needs_account, card_inputs, hidden)
+        return Command(name, help, func, args, aliases, needs_account, card_inputs)
 
     return declare
 
@@ -145,7 +143,7 @@ class CommandSet:
         return self.names[match[0]] if match else None
 
     def help_entries(self) -> list[tuple[str, str]]:
-        return [(c.usage, c.help) for c in self.commands.values() if not c.hidden]
+        return [(c.usage, c.help) for c in self.commands.values()]
 
 
 def split_command(text: str) -> tuple[str, list[str]]:

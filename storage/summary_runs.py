@@ -99,11 +99,3 @@ def blocking(pairs: Iterable[tuple[str, date]], now: datetime, lease: timedelta 
         found.add((row.room_id, row.local_date))
     return found & set(pairs)
 
-
-def history(room_id: str, limit: int = 10) -> list[SummaryRun]:
-    return list(
-        SummaryRun.select()
-        .where(SummaryRun.room_id == room_id)
-        .order_by(SummaryRun.local_date.desc())
-        .limit(limit)
-    )

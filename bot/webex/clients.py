@@ -114,9 +114,6 @@ class BotClient:
             self._people[person_id] = {k: found.get(k) for k in ("type", "displayName")}
         return self._people[person_id]
 
-    def room(self, room_id: str) -> dict:
-        return as_dict(self._call(lambda: self.sdk.rooms.get(room_id)))
-
     def is_member(self, room_id: str, person_id: str) -> bool:
         url = f"{self.api_url}/memberships"
         params = {"roomId": room_id, "personId": person_id}
