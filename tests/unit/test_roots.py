@@ -8,6 +8,7 @@ import os
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import handlers
 
@@ -37,3 +38,14 @@ def test_every_handler_module_contributes_its_commands():
     declared = {cmd.func.__module__ for cmd in handlers.commands.commands.values()}
     modules = {f"handlers.{m.name}" for m in pkgutil.iter_modules(handlers.__path__)}
     assert modules == declared  # a new module must be listed in handlers/__init__.py
+
+
+def test_no_module_is_over_400_lines():
+    root = Path(__file__).resolve().parents[2]
+    long = {
+        str(path.relative_to(root)): n
+        for package in ("bot", "handlers", "storage")
+        for path in (root / package).rglob("*.py")
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > 400
+    }
+    assert long == {}  # split the module into a package (see bot/accounts/)
