@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from dotenv import dotenv_values
+
 
 class ConfigError(SystemExit):
     """A missing or invalid setting: stops the command with one line naming it."""
@@ -15,20 +17,16 @@ class ConfigError(SystemExit):
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines; '#' comments and optional quotes. Real env vars win over the file."""
-    values: dict[str, str] = {}
+    """The KEY=VALUE settings of a .env file (python-dotenv's syntax: comments, quotes,
+    `export`), without touching os.environ: the caller lets real env vars win. No `${VAR}`
+    expansion, so a secret containing `$` is read as written."""
     if not path.is_file():
-        return values
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.removeprefix("export ").partition("=")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[key.strip()] = value
-    return values
+        return {}
+    return {
+        key: value
+        for key, value in dotenv_values(path, interpolate=False, encoding="utf-8").items()
+        if value is not None
+    }
 
 
 @dataclass(frozen=True)
