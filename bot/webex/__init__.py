@@ -5,7 +5,7 @@ the calls the bot makes with its own token and those made with a person's token.
 out as `WebexError` subclasses carrying the status and tracking id, never a token.
 """
 
-from bot.webex.clients import BotClient, TokenSource, Upload, UserClient, as_dict
+from bot.webex.clients import BotClient, TokenSource, Upload, UserClient
 from bot.webex.http import (
     TIMEOUT,
     Forbidden,
@@ -34,7 +34,6 @@ __all__ = [
     "Upload",
     "UserClient",
     "WebexError",
-    "as_dict",
     "error_for",
     "with_max",
 ]

@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 import requests
-from webexpythonsdk import WebexAPI
+from webexpythonsdk import WebexAPI, dict_data_factory
 from webexpythonsdk.exceptions import ApiError, RateLimitError
 
 from bot.webex.http import (
@@ -44,14 +44,6 @@ def _sdk(call: Callable[[], T], idempotent: bool = True) -> T:
         raise _transport_error(exc, "Webex", idempotent) from None
 
 
-def as_dict(obj: Any) -> dict:
-    if obj is None:
-        return {}
-    if isinstance(obj, dict):
-        return obj
-    return dict(obj._json_data)
-
-
 @dataclass(frozen=True)
 class Upload:
     filename: str
@@ -80,6 +72,7 @@ class BotClient:
             base_url=self.api_url + "/",
             single_request_timeout=TIMEOUT[1],
             wait_on_rate_limit=False,
+            object_factory=dict_data_factory,  # plain dicts, not models: we pass JSON through
         )
 
     def _call(self, fn: Callable[[], T], idempotent: bool = True) -> T:
@@ -89,11 +82,11 @@ class BotClient:
         """The bot's identity, fetched once per process."""
         with self._me_lock:
             if self._me is None:
-                self._me = as_dict(self._call(self.sdk.people.me))
+                self._me = self._call(self.sdk.people.me)
             return self._me
 
     def person(self, person_id: str) -> dict:
-        return as_dict(self._call(lambda: self.sdk.people.get(person_id)))
+        return self._call(lambda: self.sdk.people.get(person_id))
 
     def person_type(self, person_id: str) -> str:
         """person|bot|appuser, cached: people rarely change kind."""
@@ -120,10 +113,10 @@ class BotClient:
         return any(True for _ in self.http.paged(url, token=self._token, params=params))
 
     def message(self, message_id: str) -> dict:
-        return as_dict(self._call(lambda: self.sdk.messages.get(message_id)))
+        return self._call(lambda: self.sdk.messages.get(message_id))
 
     def action(self, action_id: str) -> dict:
-        return as_dict(self._call(lambda: self.sdk.attachment_actions.get(action_id)))
+        return self._call(lambda: self.sdk.attachment_actions.get(action_id))
 
     def send(
         self,
@@ -166,17 +159,17 @@ class BotClient:
             "parentId": fields.get("parentId"),
             "attachments": fields.get("attachments"),
         }
-        return as_dict(self._call(lambda: self.sdk.messages.create(**kwargs), idempotent=False))
+        return self._call(lambda: self.sdk.messages.create(**kwargs), idempotent=False)
 
     # Webhooks: the bot's own registrations.
     def webhooks(self) -> list[dict]:
-        return [as_dict(w) for w in self._call(lambda: list(self.sdk.webhooks.list()))]
+        return self._call(lambda: list(self.sdk.webhooks.list()))
 
     def create_webhook(self, **fields: Any) -> dict:
-        return as_dict(self._call(lambda: self.sdk.webhooks.create(**fields), idempotent=False))
+        return self._call(lambda: self.sdk.webhooks.create(**fields), idempotent=False)
 
     def update_webhook(self, webhook_id: str, **fields: Any) -> dict:
-        return as_dict(self._call(lambda: self.sdk.webhooks.update(webhook_id, **fields)))
+        return self._call(lambda: self.sdk.webhooks.update(webhook_id, **fields))
 
     def delete_webhook(self, webhook_id: str) -> None:
         self._call(lambda: self.sdk.webhooks.delete(webhook_id))
