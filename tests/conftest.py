@@ -23,6 +23,27 @@ def sign(body: bytes, secret: str = SECRET) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
 
 
+@pytest.fixture(autouse=True)
+def cards_the_bot_sends_are_valid(monkeypatch):
+    """Every Adaptive Card any test makes the bot send is checked against the 1.3 schema; the
+    test fails at the end if one would not render (raising inside a worker would only turn
+    into a "something went wrong" reply)."""
+    from bot.webex.clients import BotClient
+    from tests.card_schema import card_problems
+
+    invalid: list[str] = []
+    send = BotClient.send
+
+    def checked_send(self, *args, card=None, **kwargs):
+        if card is not None:
+            invalid.extend(card_problems(card))
+        return send(self, *args, card=card, **kwargs)
+
+    monkeypatch.setattr(BotClient, "send", checked_send)
+    yield
+    assert invalid == [], "the bot sent Adaptive Cards that break the 1.3 schema"
+
+
 @pytest.fixture
 def config(tmp_path) -> Config:
     return Config(

@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
+from tests.polling import wait_for
+
 pytestmark = pytest.mark.e2e
 
 
@@ -67,8 +69,6 @@ def test_meetings_then_button_then_chart_and_card_then_cached(connected):
         files = [m for m in got if m.get("files")]
         cards = [m for m in got if m.get("attachments")]
         return (files, cards) if files and cards else None
-
-    from tests.e2e.harness import wait_for
 
     files, cards = wait_for(replies, timeout=60, what="the chart and the card")
     png = admin.session.get(
@@ -223,6 +223,13 @@ def test_meeting_number_resolves_to_the_latest_ended_instance(connected):
     replies = h.ask(admin, room, f"/quality {spaced}", expect=2, timeout=60)
     assert any(m.get("files") for m in replies)
     assert newest["title"] in " ".join(m.get("markdown") or "" for m in replies)
+    # The card comes last: let it land, or it would be read as the answer to the next question.
+    wait_for(
+        lambda: any(
+            m.get("attachments") for m in h.bot_messages(admin, room, after=replies[0]["id"])
+        ),
+        what="the summary card",
+    )
 
     [reply] = h.ask(admin, room, "/quality 999 999 9999")
     assert "No meeting with number `9999999999`" in reply["markdown"]
@@ -249,7 +256,8 @@ def test_cli_lists_meeting_ids_and_reports_by_list_number(connected, tmp_path, c
         listed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("#")]
         assert listed, "the admin has seeded meetings"
         ready = next(
-            line for line in listed
+            line
+            for line in listed
             if datetime.fromisoformat(line.split()[1] + "T" + line.split()[2] + ":00+00:00")
             < cutoff
         )

@@ -15,6 +15,7 @@ from bot.quality.cards import (
     quality_card,
 )
 from bot.quality.daily import summarize_day
+from tests.card_schema import card_problems
 
 from .factory import T0, crowd, item, media, meeting
 
@@ -38,6 +39,7 @@ def types(node) -> set[str]:
 
 
 def check_card(card: dict, markdown: str) -> None:
+    assert card_problems(card) == []
     assert card["type"] == "AdaptiveCard" and card["version"] == "1.3"
     assert card["$schema"] == "http://adaptivecards.io/schemas/adaptive-card.json"
     assert card["body"]
