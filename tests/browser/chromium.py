@@ -1,9 +1,10 @@
-"""Headless Chromium driven over the DevTools protocol, with the standard library only.
+"""Headless Chromium driven over the DevTools protocol.
 
 `find_or_install_chromium()` locates Debian's `chromium` (running `scripts/ensure-chromium` to
 install it when missing). `Browser` starts it with a throw-away profile and remote debugging on a
-free port; `Page` is one tab, spoken to through a minimal WebSocket client (RFC 6455, client side:
-masked text frames out, unmasked frames in, fragmentation, ping/pong and close).
+free port; `Page` is one tab, spoken to over the DevTools WebSocket with `websocket-client`
+(a 100 KB pure-Python package; Playwright would bring a 53 MB wheel and its own Node driver to
+drive the same Debian Chromium).
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ import json
 import os
 import shutil
 import signal
-import socket
-import struct
 import subprocess
 import tempfile
 import time
@@ -24,6 +23,8 @@ import urllib.request
 from collections import deque
 from pathlib import Path
 from typing import Any
+
+import websocket
 
 from tests.polling import wait_for
 
@@ -86,94 +87,6 @@ def find_or_install_chromium() -> str:
             + " | ".join(tail)
         )
     return path
-
-
-# --------------------------------------------------------------------------- websocket
-
-
-class WebSocket:
-    """Just enough of a WebSocket client for the DevTools protocol on loopback."""
-
-    def __init__(self, url: str, timeout: float = 10.0) -> None:
-        parts = urllib.parse.urlsplit(url)
-        if parts.scheme != "ws":
-            raise ValueError(f"only ws:// URLs are supported, got {url}")
-        host, port = parts.hostname or "127.0.0.1", parts.port or 80
-        self.sock = socket.create_connection((host, port), timeout=timeout)
-        key = base64.b64encode(os.urandom(16)).decode()
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        request = (
-            f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        )
-        self.sock.sendall(request.encode())
-        head = b""
-        while b"\r\n\r\n" not in head:
-            chunk = self.sock.recv(4096)
-            if not chunk:
-                raise ConnectionError("websocket handshake: connection closed")
-            head += chunk
-        head, self._buf = head.split(b"\r\n\r\n", 1)
-        status = head.split(b"\r\n", 1)[0]
-        if b" 101 " not in status + b" ":
-            raise ConnectionError(f"websocket handshake refused: {status!r}")
-
-    def _read(self, n: int) -> bytes:
-        while len(self._buf) < n:
-            chunk = self.sock.recv(max(65536, n - len(self._buf)))
-            if not chunk:
-                raise ConnectionError("websocket closed")
-            self._buf += chunk
-        data, self._buf = self._buf[:n], self._buf[n:]
-        return data
-
-    def _send_frame(self, opcode: int, payload: bytes) -> None:
-        header = bytes([0x80 | opcode])
-        n = len(payload)
-        if n < 126:
-            header += bytes([0x80 | n])
-        elif n < 1 << 16:
-            header += bytes([0x80 | 126]) + struct.pack("!H", n)
-        else:
-            header += bytes([0x80 | 127]) + struct.pack("!Q", n)
-        mask = os.urandom(4)
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-        self.sock.sendall(header + mask + masked)
-
-    def send(self, text: str) -> None:
-        self._send_frame(0x1, text.encode())
-
-    def recv(self, timeout: float | None) -> str:
-        """The next text message; socket.timeout when none arrives within `timeout`."""
-        self.sock.settimeout(timeout)
-        message = b""
-        while True:
-            b0, b1 = self._read(2)
-            opcode, fin = b0 & 0x0F, b0 & 0x80
-            n = b1 & 0x7F
-            if n == 126:
-                n = struct.unpack("!H", self._read(2))[0]
-            elif n == 127:
-                n = struct.unpack("!Q", self._read(8))[0]
-            mask = self._read(4) if b1 & 0x80 else b""
-            payload = self._read(n)
-            if mask:
-                payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-            if opcode == 0x8:
-                raise ConnectionError("websocket closed by peer")
-            if opcode == 0x9:
-                self._send_frame(0xA, payload)
-                continue
-            if opcode == 0xA:
-                continue
-            message += payload
-            if fin:
-                return message.decode("utf-8", "replace")
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self._send_frame(0x8, b"")
-        self.sock.close()
 
 
 # --------------------------------------------------------------------------- browser
@@ -270,7 +183,7 @@ class Page:
     """One tab: navigation, JavaScript evaluation, waiting, input and screenshots."""
 
     def __init__(self, ws_url: str) -> None:
-        self.ws = WebSocket(ws_url)
+        self.ws = websocket.create_connection(ws_url, timeout=10)
         self._next_id = 0
         self.events: deque[dict[str, Any]] = deque(maxlen=2000)
         self.console: list[str] = []
@@ -299,7 +212,8 @@ class Page:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError(f"no answer to {method} within {timeout}s")
-            message = json.loads(self.ws.recv(timeout=left))
+            self.ws.settimeout(left)
+            message = json.loads(self.ws.recv())
             if message.get("id") == call_id:
                 if "error" in message:
                     raise CDPError(f"{method}: {message['error']}")
