@@ -53,7 +53,7 @@ class Dispatcher:
         try:
             handled = self.route(body)
         except HandlerFailed as failed:
-            inbox.finish(event_id, "failed", failed.ref, now=self.runtime.now())
+            inbox.finish(event_id, inbox.FAILED, failed.ref, now=self.runtime.now())
             return
         except (Unavailable, RateLimited) as exc:
             # Webex is down or busy beyond our retries: the event waits for the sweep.
@@ -65,7 +65,7 @@ class Dispatcher:
         except Exception:
             self._give_up(event_id, body, "event %s failed", traceback=True)
             return
-        inbox.finish(event_id, "done" if handled else "ignored", now=self.runtime.now())
+        inbox.finish(event_id, inbox.DONE if handled else inbox.IGNORED, now=self.runtime.now())
 
     def sweep(self) -> None:
         """Re-enqueue what was accepted but never reached a worker (a lost enqueue, a crash),
@@ -219,7 +219,7 @@ class Dispatcher:
     def _give_up(self, event_id: int, body: dict, why: str, traceback: bool = False) -> None:
         """The event fails for good: recorded with a ref, and the space is told the ref."""
         ref = failure_ref(why, event_id, traceback=traceback)
-        inbox.finish(event_id, "failed", ref, now=self.runtime.now())
+        inbox.finish(event_id, inbox.FAILED, ref, now=self.runtime.now())
         data = body.get("data") or {}
         room_id = data.get("roomId")
         if room_id and body.get("resource") != "memberships":

@@ -16,6 +16,10 @@ from storage.models import InboxEvent
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 3
 
+# An event's status: waiting, taken by a worker, or finished one of three ways.
+PENDING, PROCESSING = "pending", "processing"
+DONE, IGNORED, FAILED = "done", "ignored", "failed"
+
 
 def _accept_sql() -> str:
     """One statement, built once: the webhook request pays for SQLite, not for query building.
@@ -76,14 +80,14 @@ def claim(event_id: int, *, now: datetime) -> InboxEvent | None:
     now = to_utc_naive(now)
     taken = (
         InboxEvent.update(
-            status="processing", lease_until=now + LEASE, attempts=InboxEvent.attempts + 1
+            status=PROCESSING, lease_until=now + LEASE, attempts=InboxEvent.attempts + 1
         )
         .where(
             (InboxEvent.id == event_id)
             & (InboxEvent.attempts < MAX_ATTEMPTS)
             & (
-                (InboxEvent.status == "pending")
-                | ((InboxEvent.status == "processing") & (InboxEvent.lease_until < now))
+                (InboxEvent.status == PENDING)
+                | ((InboxEvent.status == PROCESSING) & (InboxEvent.lease_until < now))
             )
         )
         .execute()
@@ -92,7 +96,7 @@ def claim(event_id: int, *, now: datetime) -> InboxEvent | None:
 
 
 def finish(
-    event_id: int, status: str = "done", error_ref: str | None = None, *, now: datetime
+    event_id: int, status: str = DONE, error_ref: str | None = None, *, now: datetime
 ) -> None:
     InboxEvent.update(
         status=status, error_ref=error_ref, finished_at=to_utc_naive(now), lease_until=None
@@ -103,7 +107,7 @@ def release(event_id: int) -> bool:
     """Give an event back after a transient failure, for the sweep to retry; False when its
     attempts are used up."""
     return bool(
-        InboxEvent.update(status="pending", lease_until=None)
+        InboxEvent.update(status=PENDING, lease_until=None)
         .where((InboxEvent.id == event_id) & (InboxEvent.attempts < MAX_ATTEMPTS))
         .execute()
     )
@@ -116,8 +120,8 @@ def unfinished(*, now: datetime, older_than: timedelta = timedelta(0)) -> list[i
         (InboxEvent.attempts < MAX_ATTEMPTS)
         & (InboxEvent.received_at <= now - older_than)
         & (
-            (InboxEvent.status == "pending")
-            | ((InboxEvent.status == "processing") & (InboxEvent.lease_until < now))
+            (InboxEvent.status == PENDING)
+            | ((InboxEvent.status == PROCESSING) & (InboxEvent.lease_until < now))
         )
     )
     return [row.id for row in query.order_by(InboxEvent.id)]
@@ -144,7 +148,7 @@ def prune(older_than: timedelta, *, now: datetime) -> int:
         InboxEvent.delete()
         .where(
             (InboxEvent.received_at < to_utc_naive(now) - older_than)
-            & (InboxEvent.status.in_(("done", "ignored", "failed")))
+            & (InboxEvent.status.in_((DONE, IGNORED, FAILED)))
         )
         .execute()
     )

@@ -17,7 +17,11 @@ from storage.base import database, to_utc_naive
 from storage.models import SummaryRun
 
 LEASE = timedelta(minutes=15)  # longer than fetching one person's day may take
-RETRYABLE = ("claimed", "failed")
+
+# A run's status: claimed by a worker, then sending, then how it ended.
+CLAIMED, SENDING = "claimed", "sending"
+SENT, EMPTY, PARTIAL, PAUSED, FAILED = "sent", "empty", "partial", "paused", "failed"
+RETRYABLE = (CLAIMED, FAILED)
 
 
 def claim(room_id: str, day: date, token: str, now: datetime, lease: timedelta = LEASE) -> bool:
@@ -26,7 +30,7 @@ def claim(room_id: str, day: date, token: str, now: datetime, lease: timedelta =
     try:
         with database.atomic():
             SummaryRun.insert(
-                room_id=room_id, local_date=day, claimed_at=at, claimed_by=token, status="claimed"
+                room_id=room_id, local_date=day, claimed_at=at, claimed_by=token, status=CLAIMED
             ).execute()
         return True
     except IntegrityError:
@@ -35,7 +39,7 @@ def claim(room_id: str, day: date, token: str, now: datetime, lease: timedelta =
     # WHERE no longer matches once the first committed (SQLite serialises writers; PostgreSQL
     # re-checks the row after the lock).
     taken = (
-        SummaryRun.update(claimed_at=at, claimed_by=token, status="claimed", sent_at=None)
+        SummaryRun.update(claimed_at=at, claimed_by=token, status=CLAIMED, sent_at=None)
         .where(
             (SummaryRun.room_id == room_id)
             & (SummaryRun.local_date == day)
@@ -51,10 +55,10 @@ def advance(room_id: str, day: date, token: str, status: str, now: datetime) -> 
     """Move a run on, only if `token` still holds it. False: someone took it over, or the run
     is `sending` and asked to become `failed` (a retry could post twice: use `partial`)."""
     fields: dict = {"status": status}
-    since = ("claimed",) if status == "failed" else ("claimed", "sending")
-    if status in ("sent", "partial", "empty"):
+    since = (CLAIMED,) if status == FAILED else (CLAIMED, SENDING)
+    if status in (SENT, PARTIAL, EMPTY):
         fields["sent_at"] = to_utc_naive(now)
-    if status == "failed":
+    if status == FAILED:
         fields["claimed_at"] = to_utc_naive(now)  # the retry waits a full LEASE from now
     return (
         SummaryRun.update(**fields)
@@ -98,4 +102,3 @@ def blocking(pairs: Iterable[tuple[str, date]], now: datetime, lease: timedelta 
             continue
         found.add((row.room_id, row.local_date))
     return found & set(pairs)
-

@@ -181,7 +181,7 @@ class Accounts:
         oauth_states.delete_for(person_id)
         deleted = tokens.delete_for(person_id)
         if deleted:
-            subscriptions.pause_for_person(person_id, "disconnected")
+            subscriptions.pause_for_person(person_id, subscriptions.PAUSE_DISCONNECTED)
         return deleted
 
     def mark_broken(self, person_id: str, reason: str, version: int | None = None) -> bool:
@@ -189,7 +189,7 @@ class Accounts:
         if not tokens.mark_broken(person_id, version, now=self.clock()):
             return False
         log.warning("a Webex connection needs /connect again: %s", reason)
-        subscriptions.pause_for_person(person_id, "token")
+        subscriptions.pause_for_person(person_id, subscriptions.PAUSE_TOKEN)
         return True
 
     def encrypt(self, token: str) -> bytes:

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HOST = f"{socket.gethostname()}:{os.getpid()}"
+# What send_due reports besides a stored run status (storage.summary_runs): nothing to do,
+# another worker has it, or the bot is no longer in the space.
+SKIPPED, TAKEN, GONE = "skipped", "taken", "gone"
 
 
 # Scheduling ------------------------------------------------------------------------------------
@@ -63,19 +66,19 @@ def send_due(runtime: Runtime, room_id: str, day: date, cache: DayCache | None =
     `cache` is the worker's, shared by its spaces (one person, many spaces: one fetch)."""
     sub = subscriptions.get(room_id)
     if sub is None or sub.paused_reason:
-        return "skipped"
+        return SKIPPED
     token = f"{HOST}:{threading.get_ident()}:{uuid.uuid4().hex[:8]}"
     if not summary_runs.claim(room_id, day, token, runtime.now()):
-        return "taken"
+        return TAKEN
     try:
         status = _deliver(runtime, sub, day, token, cache or DayCache(ttl=0))
     except Exception:
         log.exception("daily summary for %s on %s failed", room_id, day)
         # Before posting: retried after the lease. While posting: never again (no duplicate).
-        if summary_runs.advance(room_id, day, token, "failed", runtime.now()):
-            return "failed"
-        summary_runs.advance(room_id, day, token, "partial", runtime.now())
-        return "partial"
+        if summary_runs.advance(room_id, day, token, summary_runs.FAILED, runtime.now()):
+            return summary_runs.FAILED
+        summary_runs.advance(room_id, day, token, summary_runs.PARTIAL, runtime.now())
+        return summary_runs.PARTIAL
     return status
 
 
@@ -87,8 +90,8 @@ def _deliver(runtime: Runtime, sub: Subscription, day: date, token: str, cache: 
         # The bot itself is no longer in the space: nobody to tell, nothing to send, ever.
         log.info("bot left %s: its daily summary subscription is removed", room_id)
         subscriptions.unsubscribe(room_id)
-        summary_runs.advance(room_id, day, token, "failed", now)
-        return "gone"
+        summary_runs.advance(room_id, day, token, summary_runs.FAILED, now)
+        return GONE
     if not member:
         return _pause(runtime, sub, day, token, subscriptions.PAUSE_LEFT)
     try:
@@ -103,8 +106,8 @@ def _deliver(runtime: Runtime, sub: Subscription, day: date, token: str, cache: 
         return _pause(runtime, sub, day, token, subscriptions.PAUSE_TOKEN)
     due_at = wall_instant(day, hhmm(sub.local_time), ZoneInfo(sub.timezone))
     posts = with_note(posts, late_note(due_at, runtime.now(), sub.timezone))
-    if not summary_runs.advance(room_id, day, token, "sending", runtime.now()):
-        return "taken"  # our claim expired and another worker holds it now: it sends
+    if not summary_runs.advance(room_id, day, token, summary_runs.SENDING, runtime.now()):
+        return TAKEN  # our claim expired and another worker holds it now: it sends
     sent = 0
     try:
         for post in posts:
@@ -122,9 +125,15 @@ def _deliver(runtime: Runtime, sub: Subscription, day: date, token: str, cache: 
             len(posts),
             exc_info=True,
         )
-        summary_runs.advance(room_id, day, token, "partial" if sent else "failed", runtime.now())
-        return "partial" if sent else "failed"
-    status = "sent" if composed.meetings else "empty"
+        summary_runs.advance(
+            room_id,
+            day,
+            token,
+            summary_runs.PARTIAL if sent else summary_runs.FAILED,
+            runtime.now(),
+        )
+        return summary_runs.PARTIAL if sent else summary_runs.FAILED
+    status = summary_runs.SENT if composed.meetings else summary_runs.EMPTY
     summary_runs.advance(room_id, day, token, status, runtime.now())
     return status
 
@@ -145,6 +154,6 @@ def _make(
 
 def _pause(runtime: Runtime, sub: Subscription, day: date, token: str, reason: str) -> str:
     subscriptions.pause(sub.room_id, reason)
-    summary_runs.advance(sub.room_id, day, token, "paused", runtime.now())
+    summary_runs.advance(sub.room_id, day, token, summary_runs.PAUSED, runtime.now())
     announce_pauses(runtime.webex, room_id=sub.room_id)
-    return "paused"
+    return summary_runs.PAUSED
