@@ -22,7 +22,10 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class Composed:
+class DayContent:
+    """What one person's local day holds for a summary: the day's quality summary, how many
+    meetings there were, and the ones whose data could not be had (and why)."""
+
     day: date
     tz: str
     summary: DaySummary
@@ -68,7 +71,7 @@ def compose(
     *,
     clock: Callable[[], datetime],
     min_interval: int,
-) -> Composed:
+) -> DayContent:
     """One person's local day: reports, the 7-day history, and the day stored for later trends.
     `clock` and `min_interval` are those of bot.meetings.load_data."""
     count, reports, unavailable = fetch_reports(
@@ -78,10 +81,10 @@ def compose(
     # A day whose data is all gone (expired, refused) must not overwrite what was known.
     if summary.poor_share is not None or count == 0:
         daily_stats.save(person_id, day, tz, len(reports), summary.poor_share)
-    return Composed(day, tz, summary, count, unavailable)
+    return DayContent(day, tz, summary, count, unavailable)
 
 
-def render(composed: Composed, note: str = "") -> list[Post]:
+def render(composed: DayContent, note: str = "") -> list[Post]:
     """The messages for a composed day: a chart then a card, or a single line without data."""
     from bot.quality.cards import daily_card, daily_empty_markdown
     from bot.quality.charts import daily_chart
@@ -111,7 +114,7 @@ def with_note(posts: list[Post], note: str) -> list[Post]:
     return [Post(f"{first.markdown}\n\n{note}", first.card, first.upload), *posts[1:]]
 
 
-def _missing_text(composed: Composed) -> str:
+def _missing_text(composed: DayContent) -> str:
     if not composed.unavailable:
         return ""
     if len(composed.unavailable) == 1:
@@ -135,14 +138,14 @@ class DayCache:
 
     def __init__(self, ttl: float = 600.0, size: int = 256) -> None:
         self.ttl, self.size = ttl, size
-        self._items: dict[tuple, tuple[float, tuple[Composed, list[Post]]]] = {}
+        self._items: dict[tuple, tuple[float, tuple[DayContent, list[Post]]]] = {}
         self._locks: dict[tuple, threading.Lock] = {}
         self._lock = threading.Lock()
         self.made = 0
 
     def get(
-        self, key: tuple, make: Callable[[], tuple[Composed, list[Post]]]
-    ) -> tuple[Composed, list[Post]]:
+        self, key: tuple, make: Callable[[], tuple[DayContent, list[Post]]]
+    ) -> tuple[DayContent, list[Post]]:
         if self.ttl <= 0:
             self.made += 1
             return make()

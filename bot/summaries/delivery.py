@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from bot import accounts
 from bot.summaries import content
-from bot.summaries.content import Composed, DayCache, Post, with_note
+from bot.summaries.content import DayCache, DayContent, Post, with_note
 from bot.summaries.notices import announce_pauses
 from bot.summaries.schedule import due_day, hhmm, late_note, wall_instant
 from bot.webex import NotFound, Unauthorized, WebexError
@@ -140,7 +140,7 @@ def _deliver(runtime: Runtime, sub: Subscription, day: date, token: str, cache: 
 
 def _make(
     runtime: Runtime, person_id: str, user: UserClient, day: date, tz: str
-) -> tuple[Composed, list[Post]]:
+) -> tuple[DayContent, list[Post]]:
     composed = content.compose(
         person_id,
         user,

@@ -134,7 +134,7 @@ class Days:
 
     def compose(self, person_id, user, day, tz, **_when):
         self.composed.append((person_id, day, tz))
-        return content.Composed(day, tz, summarize_day(day, tz, [], []), 0)
+        return content.DayContent(day, tz, summarize_day(day, tz, [], []), 0)
 
     @staticmethod
     def render(composed, note=""):

@@ -39,7 +39,7 @@ class AnyoneConnected:
 
 
 def _compose(person_id, user, day, tz, **_when):
-    return content.Composed(day, tz, summarize_day(day, tz, [], []), 0)
+    return content.DayContent(day, tz, summarize_day(day, tz, [], []), 0)
 
 
 def _render(composed, note=""):
