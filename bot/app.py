@@ -14,7 +14,7 @@ from bot.logs import setup_logging
 from bot.queue import Queue
 from bot.runtime import Runtime
 from bot.webex import BotClient, Http
-from storage.db import open_database
+from storage.schema import open_database
 
 MAX_BODY = 1024 * 1024  # Webex envelopes are small; anything bigger is not Webex
 

@@ -84,7 +84,7 @@ def cmd_webhooks(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from storage.db import open_database, upgrade
+    from storage.schema import open_database, upgrade
 
     config = _config()
     open_database(config.database_url)
@@ -137,7 +137,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from bot import doctor
     from bot.queue import Queue
     from bot.webex import BotClient
-    from storage.db import open_database, ping
+    from storage.db import ping
+    from storage.schema import open_database
 
     config = Config.from_env()
 

@@ -8,7 +8,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from bot.config import ConfigError
 from storage import tokens
-from storage.db import open_database
+from storage.schema import open_database
 
 if TYPE_CHECKING:
     from bot.config import Config

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from storage.base import database
+from storage.db import database
 from storage.models import DailyStat
 
 

@@ -10,7 +10,7 @@ from typing import cast
 
 from peewee import OperationalError, SqliteDatabase
 
-from storage.base import SQLITE_PRAGMAS, database, to_utc_naive
+from storage.db import SQLITE_PRAGMAS, database, to_utc_naive
 from storage.models import InboxEvent
 
 LEASE = timedelta(minutes=5)

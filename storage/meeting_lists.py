@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from storage.base import to_utc_naive
+from storage.db import to_utc_naive
 from storage.models import MeetingList
 
 

@@ -15,7 +15,7 @@ from peewee import (
     TextField,
 )
 
-from storage.base import database, utcnow
+from storage.db import database, utcnow
 
 
 class BaseModel(Model):

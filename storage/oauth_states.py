@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from storage.base import to_utc_naive
+from storage.db import to_utc_naive
 from storage.models import OAuthState
 
 STATE_BYTES = 32

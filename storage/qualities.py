@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from peewee import IntegrityError
 
-from storage.base import aware, database, to_utc_naive
+from storage.db import aware, database, to_utc_naive
 from storage.models import QualityCache, RenderedQuality
 
 LEASE = timedelta(seconds=90)  # longer than one paginated fetch may take, shorter than a retry

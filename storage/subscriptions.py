@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from storage.base import database, to_utc_naive
+from storage.db import database, to_utc_naive
 from storage.models import Subscription
 
 # Why a subscription is paused. Account reasons clear when the person connects again; a

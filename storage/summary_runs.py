@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from peewee import IntegrityError
 
-from storage.base import database, to_utc_naive
+from storage.db import database, to_utc_naive
 from storage.models import SummaryRun
 
 LEASE = timedelta(minutes=15)  # longer than fetching one person's day may take

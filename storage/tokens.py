@@ -13,7 +13,7 @@ from datetime import datetime
 
 from peewee import fn
 
-from storage.base import to_utc_naive
+from storage.db import to_utc_naive
 from storage.models import Connection
 
 

@@ -19,7 +19,7 @@ from bot.accounts.model import (
 )
 from bot.webex import RateLimited, TokenSource, Unauthorized, Unavailable, UserClient, WebexError
 from storage import tokens
-from storage.base import aware
+from storage.db import aware
 from storage.models import Connection
 
 log = logging.getLogger(__name__)

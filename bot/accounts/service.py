@@ -26,7 +26,7 @@ from bot.crypto import token_cipher
 from bot.mentions import same_person
 from bot.webex import Http, UserClient, WebexError
 from storage import oauth_states, subscriptions, tokens
-from storage.base import aware
+from storage.db import aware
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ def refresh_in_process(database_url, api_url, token_key, person_id, now_iso, bar
     from bot.accounts import Accounts
     from bot.config import Config
     from bot.webex import Http
-    from storage.db import open_database
+    from storage.schema import open_database
 
     config = Config(webex_api_url=api_url, webex_client_id="client-id",
                     webex_client_secret="client-secret", database_url=database_url,

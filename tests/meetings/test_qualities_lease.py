@@ -10,7 +10,8 @@ import pytest
 
 from bot.webex import Forbidden, Unavailable
 from storage import qualities
-from storage.db import database, open_database, utcnow
+from storage.db import database, utcnow
+from storage.schema import open_database
 
 
 @pytest.fixture
@@ -105,7 +106,8 @@ CHILD = textwrap.dedent(
     import sys, time
     from pathlib import Path
     from storage import qualities
-    from storage.db import open_database, utcnow
+    from storage.db import utcnow
+    from storage.schema import open_database
     open_database(sys.argv[1])
     log = Path(sys.argv[2])
     def note(line):

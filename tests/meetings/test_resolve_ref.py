@@ -7,7 +7,8 @@ import pytest
 from bot.meetings import QualityUnavailable, resolve_ref
 from bot.webex import NotFound
 from storage import meeting_lists
-from storage.db import database, open_database
+from storage.db import database
+from storage.schema import open_database
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

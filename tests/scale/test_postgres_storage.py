@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from storage import inbox, qualities, summary_runs
-from storage.db import database, open_database, utcnow
+from storage.db import database, utcnow
+from storage.schema import open_database
 
 
 @pytest.fixture

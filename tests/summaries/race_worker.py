@@ -14,7 +14,7 @@ from bot.runtime import Runtime
 from bot.summaries import content, delivery
 from bot.webex import Http
 from bot.worker import build_worker
-from storage.db import open_database
+from storage.schema import open_database
 
 
 class CountingBot:

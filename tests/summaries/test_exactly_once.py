@@ -11,8 +11,9 @@ import responses
 
 from bot.summaries import content, delivery, schedule
 from storage import subscriptions, summary_runs
-from storage.db import database, open_database
+from storage.db import database
 from storage.models import SummaryRun
+from storage.schema import open_database
 from tests.conftest import API
 from tests.summaries import race_worker
 

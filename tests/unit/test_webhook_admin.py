@@ -193,7 +193,8 @@ def test_invalid_values_stop_with_one_line(name, value, needle, monkeypatch, tmp
 def test_upgrade_adds_missing_columns_and_indexes_to_an_old_database(tmp_path):
     import sqlite3
 
-    from storage.db import database, open_database, upgrade
+    from storage.db import database
+    from storage.schema import open_database, upgrade
 
     path = tmp_path / "old.db"
     con = sqlite3.connect(path)
