@@ -129,9 +129,8 @@ def analyze_meeting(
     m_start, m_end = parse_time(meeting.get("start")), parse_time(meeting.get("end"))
     edges = [s.start for s in all_sessions] + [s.end for s in all_sessions]
     edges += [t.timestamp() for t in (m_start, m_end) if t]
-    origin = min(edges) if edges else None
+    origin = min(edges) if edges else 0.0
     n_minutes = math.ceil((max(edges) - origin) / 60) if edges else 0
-    origin = origin if origin is not None else 0.0
 
     participants: list[ParticipantReport] = []
     minute_arrays: dict[str, list[tuple[Session, np.ndarray]]] = {}

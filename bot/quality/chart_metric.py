@@ -3,6 +3,8 @@ metric explains a participant's verdict. Shared by the line chart and the heatma
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from matplotlib.collections import LineCollection, PolyCollection
 
@@ -76,7 +78,7 @@ def focus(p: ParticipantReport) -> tuple[str, str]:
     return (best[2], best[3]) if best else ("audio", "latency")
 
 
-Line = tuple[StreamReport | None, str, object]  # stream, colour, dash
+Line = tuple[StreamReport | None, str, Any]  # stream, colour, dash
 
 
 class Panels:
@@ -102,7 +104,10 @@ class Panels:
         """One panel with its top-left corner at (left, y) inches."""
         chart, bottom = self.chart, y + h
 
-        def ypos(v: float | np.ndarray) -> float | np.ndarray:
+        def ypos(v: float) -> float:
+            return float(bottom - min(max(v, 0.0), top) / top * h)
+
+        def ypos_all(v: np.ndarray) -> np.ndarray:
             return bottom - np.clip(v, 0, top) / top * h
 
         for name, lo, hi in bands_for(metric, self.th, top):
@@ -121,7 +126,7 @@ class Panels:
                 continue
             xs, ys = self.lines.setdefault((color, dash), ([], []))
             xs += [left + (stream.times - self.t0) / self.span * w, np.array([np.nan])]
-            ys += [ypos(stream.values[metric]), np.array([np.nan])]
+            ys += [ypos_all(stream.values[metric]), np.array([np.nan])]
         # White grid lines read as gaps in the coloured bands instead of adding clutter.
         for v, text in value_ticks(top, 3):
             self.grid.append(((left, ypos(v)), (left + w, ypos(v))))

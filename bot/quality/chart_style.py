@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -67,7 +68,7 @@ WIDTH_IN = 6.0  # 1200 px
 TITLE_PT, HEAD_PT, BODY_PT, TICK_PT, FOOT_PT = 13.0, 10.5, 9.0, 8.0, 6.5
 
 # Only what our few native artists read; no font lookups happen for text (pathtext).
-RC = {"font.family": "DejaVu Sans", "hatch.linewidth": 0.6, "path.simplify": True,
+RC: dict[Any, Any] = {"font.family": "DejaVu Sans", "hatch.linewidth": 0.6, "path.simplify": True,
       "axes.edgecolor": "#BBBBBB", "axes.linewidth": 0.8}
 
 
@@ -222,6 +223,7 @@ class Chart:
         with matplotlib.rc_context(RC):
             self.fig.canvas.draw()
         canvas = self.fig.canvas
+        assert isinstance(canvas, FigureCanvasAgg)  # attached in __init__
         # RGB before quantizing: the alpha channel is all opaque, and dropping it first makes
         # the palette search cheaper for a byte-identical PNG.
         image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(),

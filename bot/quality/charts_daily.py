@@ -95,7 +95,7 @@ def _trend(chart: Chart, ax, summary: DaySummary) -> None:
     days = [summary.day - timedelta(days=k) for k in range(7, 0, -1)] + [summary.day]
     known = dict(summary.history)
     known[summary.day] = summary.poor_share
-    vals = np.array([np.nan if known.get(d) is None else 100 * known[d] for d in days])
+    vals = np.array([np.nan if (v := known.get(d)) is None else 100 * v for d in days])
     xs = np.arange(len(days), dtype=float)
     peak = float(np.nanmax(vals)) if not np.all(np.isnan(vals)) else 0.0
     top = max(10.0, peak * 1.3)
