@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from flask import Flask, jsonify
 
+from bot.access import Access
 from bot.accounts import Accounts
 from bot.config import Config
 from bot.logs import setup_logging
+from bot.orgs import Orgs
 from bot.queue import Queue
 from bot.runtime import Runtime
 from bot.webex import BotClient, Http
@@ -26,6 +28,8 @@ def build_runtime(config: Config, *, http: Http | None = None) -> Runtime:
     webex = BotClient(config.webex_bot_token, config.webex_api_url, http)
     runtime = Runtime(config, webex, http, Accounts(config, http), Queue(config.queue_url))
     runtime.accounts.clock = runtime.now  # one clock: whatever the runtime's is, even a test's
+    runtime.orgs = runtime.accounts.orgs = Orgs(config, http, runtime.accounts, webex)
+    runtime.access = Access(runtime.accounts, runtime.orgs, webex, runtime.now)
     return runtime
 
 

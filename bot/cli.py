@@ -133,6 +133,12 @@ def cmd_tokens(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_org(args: argparse.Namespace) -> int:
+    from bot.org_cli import run_org
+
+    return run_org(_config(), args)
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     from bot import doctor
     from bot.queue import Queue
@@ -158,6 +164,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
                 queue_ok,
                 f"queue {config.queue_url} " + ("answers" if queue_ok else "does not answer"),
             ),
+            *(doctor.org_checks(config) if db_ok else []),
         ]
 
     webex = (
@@ -234,6 +241,22 @@ def parser() -> argparse.ArgumentParser:
     tsub = s.add_subparsers(dest="action", required=True, metavar="ACTION")
     tsub.add_parser("rotate-key", help="re-encrypt every token with the first key of TOKEN_KEY")
     s.set_defaults(func=cmd_tokens)
+
+    s = sub.add_parser("org", help="org connections: status, forget, Service App (Part II §9)")
+    osub = s.add_subparsers(dest="action", required=True, metavar="ACTION")
+    osub.add_parser("status", help="list org connections (org, kind, connected by, expiry)")
+    f = osub.add_parser("forget", help="remove one org connection")
+    f.add_argument("org_id", metavar="ORG_ID")
+    a = osub.add_parser(
+        "service-app",
+        help="store a Service App's token pair, read as two lines from standard input",
+        description="Reads the access token, then the refresh token, one per line from standard "
+        "input (never from arguments), checks it with one meetings listing, and stores it "
+        "encrypted as the org connection of ORG_ID (default: the bot's own org). Needs "
+        "WEBEX_SERVICE_APP_CLIENT_ID, WEBEX_SERVICE_APP_CLIENT_SECRET and TOKEN_KEY.",
+    )
+    a.add_argument("--org-id", default="", metavar="ORG_ID")
+    s.set_defaults(func=cmd_org)
 
     s = sub.add_parser("doctor", help="check configuration, tokens, webhooks, database, queue")
     s.set_defaults(func=cmd_doctor)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from dotenv import dotenv_values
+
+EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+")
 
 
 class ConfigError(SystemExit):
@@ -42,6 +45,13 @@ class Config:
     queue_url: str = "sqlite:///data/queue.db"
     token_key: str = ""
     oauth_scopes: str = "spark:people_read meeting:schedules_read analytics:read_all"
+    oauth_org_scopes: str = (
+        "spark:people_read meeting:admin_schedule_read meeting:admin_participants_read "
+        "analytics:read_all"
+    )
+    quality_admins: str = ""  # comma-separated emails (Part II §9)
+    webex_service_app_client_id: str = ""
+    webex_service_app_client_secret: str = ""
     quality_min_interval: int = 300
     default_timezone: str = "UTC"
     log_level: str = "INFO"
@@ -83,6 +93,11 @@ class Config:
             ) from None
         if self.quality_min_interval < 0:
             raise ConfigError("QUALITY_MIN_INTERVAL must not be negative")
+        junk = [e for e in self.quality_admin_emails if not EMAIL.fullmatch(e)]
+        if junk:
+            raise ConfigError(
+                f"QUALITY_ADMINS must be comma-separated emails; {junk[0]!r} is not an email"
+            )
 
     def normalised(self) -> Config:
         return replace(
@@ -116,12 +131,23 @@ class Config:
         return self.webex_api_url + "/access_token"
 
     @property
+    def quality_admin_emails(self) -> list[str]:
+        """Lower-cased, blanks dropped: emails are compared case-blind."""
+        return [e.strip().lower() for e in self.quality_admins.split(",") if e.strip()]
+
+    @property
     def oauth_configured(self) -> bool:
         return bool(self.webex_client_id and self.webex_client_secret)
 
     def __repr__(self) -> str:
         # Secrets must never reach a log line through a repr.
-        secret = {"webex_bot_token", "webex_webhook_secret", "webex_client_secret", "token_key"}
+        secret = {
+            "webex_bot_token",
+            "webex_webhook_secret",
+            "webex_client_secret",
+            "webex_service_app_client_secret",
+            "token_key",
+        }
 
         def show(name: str) -> str:
             value = getattr(self, name)

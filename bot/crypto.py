@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from bot.config import ConfigError
-from storage import tokens
+from storage import org_connections, tokens
 from storage.schema import open_database
 
 if TYPE_CHECKING:
@@ -49,12 +49,16 @@ def rotate_key(config: Config) -> str:
     except ValueError as exc:
         raise ConfigError(str(exc)) from None  # one line from the CLI, not a traceback
     open_database(config.database_url)
-    outcomes = [_rotate_one(cipher, person_id) for person_id in tokens.person_ids()]
+    outcomes = [_rotate_one(cipher, tokens, person_id) for person_id in tokens.person_ids()]
+    org_outcomes = [_rotate_one(cipher, org_connections, org) for org in org_connections.org_ids()]
     keys = len([k for k in config.token_key.split(",") if k.strip()])
     line = (
         f"re-encrypted {outcomes.count('done')} connection(s) with the first of {keys} "
         "key(s) in TOKEN_KEY"
     )
+    if org_outcomes:
+        line += f", and {org_outcomes.count('done')} org connection(s)"
+    outcomes += org_outcomes
     if outcomes.count("unreadable"):
         line += (
             f"; {outcomes.count('unreadable')} could not be decrypted with any key (put the old "
@@ -65,11 +69,11 @@ def rotate_key(config: Config) -> str:
     return line
 
 
-def _rotate_one(cipher: MultiFernet, person_id: str, attempts: int = 5) -> str:
+def _rotate_one(cipher: MultiFernet, store: Any, key: str, attempts: int = 5) -> str:
     """done|unreadable|gone|busy. A lost compare-and-swap means a refresh just wrote fresh
     tokens (maybe under an old first key): read them again rather than overwrite them."""
     for _ in range(attempts):
-        row = tokens.get(person_id)
+        row = store.get(key)
         if row is None:
             return "gone"
         try:
@@ -77,6 +81,6 @@ def _rotate_one(cipher: MultiFernet, person_id: str, attempts: int = 5) -> str:
             refresh = cipher.rotate(bytes(row.refresh_token))
         except InvalidToken:
             return "unreadable"
-        if tokens.reencrypt(person_id, row.version, access, refresh):
+        if store.reencrypt(key, row.version, access, refresh):
             return "done"
     return "busy"

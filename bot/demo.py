@@ -89,6 +89,33 @@ def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     )
 
 
+def _connect_org(env: dict[str, str], state: dict) -> str:
+    """Connect the sandbox org with its seeded Service App (tokens on stdin, as an operator
+    would), so anyone in it is served at once. Returns the line the banner shows."""
+    manual = "Org-wide: as the admin, type /connect org to serve everyone in the org."
+    app = state.get("serviceApp") or {}
+    if not app.get("accessToken"):
+        return manual
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "org", "service-app"],
+            input=f"{app['accessToken']}\n{app['refreshToken']}\n",
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except subprocess.SubprocessError:
+        return manual
+    if done.returncode != 0:
+        return manual
+    return (
+        "Org-wide: the org is connected with the sandbox's Service App, so pick anyone in\n"
+        "  'You are' (not only the admin) and type /meetings without connecting. The admin can\n"
+        "  also type /connect org to connect it with an admin grant instead."
+    )
+
+
 def _enable_alerts(state: dict, env: dict[str, str], admin: dict) -> str:
     """Once the org is connected: make Webex hold the org's meetings/ended webhook and turn
     alerts on in "IT Quality" (by a message, as its admin would), so the seeded poor meeting
@@ -170,6 +197,8 @@ def run_demo(port: int = 8080, sandbox_port: int = 8900) -> int:
             "WEBEX_ANALYTICS_URL": state["analytics_url"],
             "WEBEX_CLIENT_ID": state.get("integration", {}).get("client_id", ""),
             "WEBEX_CLIENT_SECRET": state.get("integration", {}).get("client_secret", ""),
+            "WEBEX_SERVICE_APP_CLIENT_ID": state.get("serviceApp", {}).get("clientId", ""),
+            "WEBEX_SERVICE_APP_CLIENT_SECRET": state.get("serviceApp", {}).get("clientSecret", ""),
             "PUBLIC_URL": f"http://127.0.0.1:{port}",
             "DATABASE_URL": f"sqlite:///{DEMO}/quality-bot.db",
             "QUEUE_URL": f"sqlite:///{DEMO}/queue.db",
@@ -187,6 +216,7 @@ def run_demo(port: int = 8080, sandbox_port: int = 8900) -> int:
         start("worker", [py, "-m", "bot.cli", "worker", "--workers", "2"], env)
         _wait(lambda: _healthy(f"http://127.0.0.1:{port}/healthz"), 60, "the bot", procs)
         admin = next((p for p in state["people"] if p.get("admin")), state["people"][0])
+        org_line = _connect_org(env, state)
         alerts_line = _enable_alerts(state, env, admin)
         print(
             "\n"
@@ -198,6 +228,7 @@ def run_demo(port: int = 8080, sandbox_port: int = 8900) -> int:
             f"  Try it: open the chat page as {admin['displayName']} (an admin), pick the 1:1\n"
             f"  space with Quality Bot, type /connect and accept, then /meetings and press\n"
             f"  'Show quality'. In 'Team Quality', mention the bot first.\n\n"
+            f"  {org_line}\n\n"
             f"  {alerts_line}\n\n"
             f"  Ctrl-C stops everything.  Chat page: {state['chat_url']}\n",
             flush=True,

@@ -8,9 +8,11 @@ import secrets
 from datetime import datetime, timedelta
 
 from bot import accounts
+from bot.access import ORG_BROKEN, ORG_LOOKUP_FAILED, OrgLookupFailed
 from bot.commands import CommandSet, UsageError, split_command
 from bot.context import Context
 from bot.mentions import command_text, mentions_bot, same_person
+from bot.orgs import OrgNeedsReconnect, OrgNotConnected
 from bot.runtime import Runtime
 from bot.webex import RateLimited, Unavailable, WebexError
 from storage import inbox, qualities
@@ -184,7 +186,7 @@ class Dispatcher:
             what = f"Unknown command `{word}`." if word else "I did not see a command."
             webex.send(**reply, markdown=f"{what} {hint}Type `/help` to see what I can do.")
             return
-        if cmd.needs_account and not self.runtime.accounts.is_connected(where["person_id"]):
+        if cmd.needs_account and not self.runtime.access.can_be_served(where["person_id"]):
             # Before parsing: a person who cannot use the command first learns how to, not
             # how to spell its arguments.
             webex.send(**reply, markdown=lead + accounts.CONNECT_HINT.format(command=cmd.name))
@@ -201,6 +203,12 @@ class Dispatcher:
             webex.send(**reply, markdown=lead + accounts.CONNECT_HINT.format(command=cmd.name))
         except accounts.NeedsReconnect:
             webex.send(**reply, markdown=lead + accounts.RECONNECT_HINT)
+        except OrgNeedsReconnect:
+            webex.send(**reply, markdown=lead + ORG_BROKEN)
+        except OrgLookupFailed:
+            webex.send(**reply, markdown=lead + ORG_LOOKUP_FAILED)
+        except OrgNotConnected:
+            webex.send(**reply, markdown=lead + accounts.CONNECT_HINT.format(command=cmd.name))
         except UsageError as exc:
             webex.send(**reply, markdown=str(exc))
         except (Unavailable, RateLimited):

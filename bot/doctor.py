@@ -68,6 +68,37 @@ def _webex(config: Config, webex: BotClient) -> list[Check]:
     return results
 
 
+def org_checks(config: Config) -> list[Check]:
+    """Org connections (§9), read from the database: broken grants and Service Apps that could
+    not refresh are things to fix."""
+    from storage import org_connections
+
+    results: list[Check] = []
+    for row in org_connections.all_rows():
+        who = row.connected_by_email or "a Service App"
+        if row.broken:
+            results.append(
+                (
+                    False,
+                    f"org {row.org_id}: Webex refused its connection; an admin "
+                    "must `/connect org` again (or re-run `org service-app`)",
+                )
+            )
+        elif row.kind == "service-app" and not (
+            config.webex_service_app_client_id and config.webex_service_app_client_secret
+        ):
+            results.append(
+                (
+                    False,
+                    f"org {row.org_id}: a Service App, but "
+                    "WEBEX_SERVICE_APP_CLIENT_ID/SECRET are not set to refresh it",
+                )
+            )
+        else:
+            results.append((True, f"org {row.org_id} connected ({row.kind}, by {who})"))
+    return results
+
+
 def run(config: Config, stores: Callable[[], list[Check]], webex: BotClient | None) -> list[Check]:
     results = _config(config)
     results.extend(stores())

@@ -10,6 +10,7 @@ import socket
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from bot.access import View
 from bot.quality.analysis import MeetingReport, analyze_meeting
 from bot.quality.samples import parse_time
 from bot.webex import Forbidden, NotFound, RateLimited, Unauthorized, UserClient, WebexError
@@ -133,13 +134,15 @@ def load_data(
     clock: Callable[[], datetime],  # the runtime's: it also times the shared lease
     min_interval: int,  # seconds between two analytics calls for one meeting (QUALITY_MIN_…)
     on_fetch: Callable[[], object] = lambda: None,
+    label: str | None = None,
 ) -> qualities.Cached:
     """The meeting's raw quality data, from the cache or one rationed analytics call.
-    `on_fetch` runs just before a real analytics call (to say "one moment"), never otherwise."""
+    `on_fetch` runs just before a real analytics call (to say "one moment"), never otherwise.
+    `label` names the meeting in messages when its title may not be shown (bot/access.py)."""
     meeting_id = meeting["id"]
     now = clock()
     start = parse_time(meeting.get("start"))
-    title = meeting.get("title") or meeting_id
+    title = label or meeting.get("title") or meeting_id
     kept = qualities.cached(meeting_id)
     if start and now < start + AVAILABLE_AFTER and kept is None:
         ready = start + AVAILABLE_AFTER
@@ -194,16 +197,27 @@ def load_data(
     return data
 
 
-def quality_view(meeting: dict, data: qualities.Cached, tz: str) -> tuple[bytes, dict, str]:
-    """The `/quality` chart, card and markdown of this fetch of the data in zone `tz`: drawn
-    once, then kept beside the data (storage.qualities) for whoever asks next."""
+def quality_view(
+    meeting: dict, data: qualities.Cached, tz: str, view: View | None = None
+) -> tuple[bytes, dict, str]:
+    """The `/quality` chart, card and markdown of this fetch of the data in zone `tz`, as
+    `view` (bot/access.py) lets the asker see it (all of it when None): drawn once per view,
+    then kept beside the data (storage.qualities) for whoever asks next with the same view."""
     from bot.quality.cards import quality_card
     from bot.quality.charts import quality_chart
 
-    made = qualities.rendered(meeting["id"], tz, data.fetched_at)
+    items, shown = (view.items, view.meeting) if view else (data.items, data.meeting or meeting)
+    # The view is part of the key: a participant's view never comes from the host's, nor back.
+    key = tz if view is None or view.key == "all" else f"{tz}|{view.key}"
+    made = qualities.rendered(meeting["id"], key, data.fetched_at)
     if made is None:
-        report = analyze_meeting(data.items, data.meeting or meeting)
+        report = analyze_meeting(items, shown)
         card, markdown = quality_card(report, fetched_at=data.fetched_at, tz=tz)
+        if view is not None and view.note:
+            markdown += f"\n\n_{view.note}_"
+            card.setdefault("body", []).append(
+                {"type": "TextBlock", "text": view.note, "wrap": True, "isSubtle": True}
+            )
         made = (quality_chart(report, tz), card, markdown)
-        qualities.store_rendered(meeting["id"], tz, data.fetched_at, *made)
+        qualities.store_rendered(meeting["id"], key, data.fetched_at, *made)
     return made

@@ -11,6 +11,7 @@ MENTION = re.compile(r"<spark-mention\b(?P<attrs>[^>]*)>(?P<name>.*?)</spark-men
 ATTR = re.compile(r"""([\w-]+)\s*=\s*["']([^"']*)["']""")
 LEADING = re.compile(r"^\s*(?:<(?:p|div)[^>]*>\s*)*")
 TAG = re.compile(r"<[^>]+>")
+PERSON_REF = re.compile(r"person:([A-Za-z0-9_=-]+)")  # another person's @mention in a command
 
 
 def raw_id(person_id: str) -> str:
@@ -43,15 +44,38 @@ def _mentioned_id(attrs: str) -> str | None:
     return values.get("data-object-id")
 
 
+def _person_refs(fragment: str, bot_id: str) -> str | None:
+    """The markup with other people's mentions after the command word as `person:ID` words
+    (`/meetings @Ana`), or None when there is none."""
+    found = False
+
+    def word(match: re.Match) -> str:
+        nonlocal found
+        pid = _mentioned_id(match.group("attrs"))
+        before = html_to_text(fragment[: match.start()]).strip()
+        if not pid or same_person(pid, bot_id) or not before:
+            return match.group(0)  # a leading mention is someone addressed, not an argument
+        found = True
+        return f" person:{pid} "
+
+    replaced = MENTION.sub(word, fragment)
+    return replaced if found else None
+
+
 def command_text(message: dict, bot_id: str, bot_name: str) -> str:
-    """The message text without the bot's leading mention, whitespace folded."""
+    """The message text without the bot's leading mention, whitespace folded; other people's
+    mentions become `person:ID` words."""
     text = message.get("text") or ""
     markup = message.get("html") or ""
     if markup:
         lead = LEADING.match(markup)
         rest = markup[lead.end() if lead else 0 :]
         first = MENTION.match(rest)
-        if first and same_person(_mentioned_id(first.group("attrs")) or "", bot_id):
+        is_bot = bool(first) and same_person(_mentioned_id(first.group("attrs")) or "", bot_id)
+        others = _person_refs(rest[first.end() :] if first and is_bot else rest, bot_id)
+        if others is not None:
+            return " ".join(html_to_text(others).split())
+        if first and is_bot:
             name = html_to_text(first.group("name")).strip()
             if name and text.lstrip().startswith(name):
                 return " ".join(text.lstrip()[len(name) :].split())

@@ -50,6 +50,14 @@ REFUSALS: dict[str, tuple[int, str, str]] = {
         "you signed in to Webex as a different account. Nothing was kept. Sign in "
         "as the person who asked, or type <code>/connect</code> yourself.",
     ),
+    "not_admin": (
+        403,
+        "Webex did not give organization access",
+        "Connecting the organization needs a Webex <strong>full admin</strong> who grants the "
+        "meeting and analytics admin scopes; Webex did not give them to this account, so "
+        "nothing was kept. Ask a Webex admin of your organization to type "
+        "<code>/connect org</code>.",
+    ),
     "not_configured": (
         503,
         "Connecting is not set up",
@@ -110,8 +118,18 @@ def callback() -> Response:
                 "Someone completed your `/connect` link with a different Webex account, so I "
                 "kept nothing. Type `/connect` again and sign in as yourself.",
             )
+        if refused.reason == "not_admin":
+            _tell(runtime.webex, refused.person_id, NOT_ADMIN_MESSAGE)
         return page(status, title, body)
     _tell(runtime.webex, connected.person_id, connected_message(connected))
+    if connected.org_id:
+        return page(
+            200,
+            "Organization connected",
+            "quality-bot now serves <strong>everyone in your organization</strong>: each person "
+            "can type <code>/meetings</code> and <code>/quality</code> for their own meetings "
+            "without connecting. You can close this page.",
+        )
     who = html.escape(f"{connected.display_name} ({connected.email})")
     return page(
         200,
@@ -121,7 +139,22 @@ def callback() -> Response:
     )
 
 
+NOT_ADMIN_MESSAGE = (
+    "Webex did not let your account read your organization's meetings and quality data, so I "
+    "kept nothing from `/connect org`. It needs a Webex **full admin** granting "
+    "`meeting:admin_schedule_read` and `analytics:read_all` (and the org's Pro Pack). Ask an "
+    "admin to type `/connect org`; you can still `/connect` your own account."
+)
+
+
 def connected_message(connected: Connected) -> str:
+    if connected.org_id:
+        return (
+            f"Organization connected by **{connected.display_name}** ({connected.email}): I now "
+            "serve **everyone in your organization**. Each person can type `/meetings` and "
+            "`/quality` for their own meetings without connecting; you and the `QUALITY_ADMINS` "
+            "see every participant and can use `/meetings PERSON`. `/disconnect org` undoes it."
+        )
     lines = [
         f"Connected as **{connected.display_name}** ({connected.email}). "
         "Try `/meetings` to list your recent meetings, then `/quality #1` for one of them.",

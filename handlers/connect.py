@@ -1,15 +1,30 @@
-"""/connect: a sign-in link, always in a 1:1 message, because it is the requester's alone."""
+"""/connect [org]: a sign-in link, always in a 1:1 message, because it is the requester's alone.
+`/connect org` asks a Webex admin for the org scopes: the grant then serves the whole org (§9)."""
 
 from bot.accounts import STATE_TTL, NotConfigured
-from bot.commands import command
+from bot.commands import Arg, command
 from bot.context import Context
 
 
-@command("connect", help="link your Webex account so I can read your meetings")
+def org_word(word: str) -> str:
+    if word.lower() != "org":
+        raise ValueError(f"`/connect` takes nothing, or `org` (you typed `{word}`).")
+    return "org"
+
+
+@command(
+    "connect",
+    help="link your Webex account so I can read your meetings; `org`: a Webex admin connects "
+    "the whole organization",
+    args=(Arg("org", parse=org_word, default=None),),
+)
 def connect(ctx: Context) -> None:
     accounts = ctx.runtime.accounts
     try:
-        link = accounts.authorize_link(ctx.person_id, ctx.room_id)
+        if ctx.args["org"]:
+            link = ctx.runtime.orgs.authorize_link(ctx.person_id, ctx.room_id)
+        else:
+            link = accounts.authorize_link(ctx.person_id, ctx.room_id)
     except NotConfigured as exc:
         ctx.reply(
             "Connecting accounts is not set up on this bot yet: its admin must set "
@@ -17,18 +32,27 @@ def connect(ctx: Context) -> None:
         )
         return
     minutes = int(STATE_TTL.total_seconds() // 60)
-    current = accounts.info(ctx.person_id)
-    again = (
-        f"You are connected as **{current.display_name}** now; signing in again replaces it.\n\n"
-        if current and not current.broken
-        else ""
-    )
-    ctx.reply_direct(
-        f"{again}[Connect your Webex account]({link}) (the link works once, for {minutes} "
-        "minutes). Sign in as yourself: I read your meetings with your own permission, "
-        f"scopes `{ctx.config.oauth_scopes}`.\n\n"
-        "Meeting quality data (`/quality`) also needs a Webex **admin** account with "
-        "`analytics:read_all` and the org's **Pro Pack**."
-    )
+    if ctx.args["org"]:
+        ctx.reply_direct(
+            f"[Connect your organization]({link}) (the link works once, for {minutes} minutes). "
+            "Sign in as a Webex **full admin** of your organization and grant the scopes "
+            f"`{ctx.config.oauth_org_scopes}`: from then on everyone in your organization can "
+            "see the quality of their own meetings without connecting."
+        )
+    else:
+        current = accounts.info(ctx.person_id)
+        again = (
+            f"You are connected as **{current.display_name}** now; signing in again replaces "
+            "it.\n\n"
+            if current and not current.broken
+            else ""
+        )
+        ctx.reply_direct(
+            f"{again}[Connect your Webex account]({link}) (the link works once, for {minutes} "
+            "minutes). Sign in as yourself: I read your meetings with your own permission, "
+            f"scopes `{ctx.config.oauth_scopes}`.\n\n"
+            "Meeting quality data (`/quality`) also needs a Webex **admin** account with "
+            "`analytics:read_all` and the org's **Pro Pack**."
+        )
     if ctx.room_type == "group":
         ctx.reply("I sent you your sign-in link in a private message.")

@@ -1,12 +1,25 @@
-"""/disconnect: forget the requester's tokens and any pending sign-in link."""
+"""/disconnect [org]: forget the requester's tokens and any pending sign-in link; `org`: forget
+the org connection (its connector or a quality admin only)."""
 
-from bot.commands import command
+from bot.commands import Arg, command
 from bot.context import Context
 
 
-@command("disconnect", help="forget your Webex tokens")
+def org_word(word: str) -> str:
+    if word.lower() != "org":
+        raise ValueError(f"`/disconnect` takes nothing, or `org` (you typed `{word}`).")
+    return "org"
+
+
+@command(
+    "disconnect",
+    help="forget your Webex tokens; `org`: forget the organization's connection",
+    args=(Arg("org", parse=org_word, default=None),),
+)
 def disconnect(ctx: Context) -> None:
-    if ctx.runtime.accounts.disconnect(ctx.person_id):
+    if ctx.args["org"]:
+        _disconnect_org(ctx)
+    elif ctx.runtime.accounts.disconnect(ctx.person_id):
         ctx.reply(
             "Disconnected: I deleted your Webex tokens and can no longer read your meetings. "
             "Daily summaries that use your account are not sent until you `/connect` again. "
@@ -15,3 +28,25 @@ def disconnect(ctx: Context) -> None:
         )
     else:
         ctx.reply("You were not connected, so there was nothing to delete.")
+
+
+def _disconnect_org(ctx: Context) -> None:
+    access, orgs = ctx.runtime.access, ctx.runtime.orgs
+    ident = access.identity(ctx.person_id)
+    info = orgs.info(ident.org_id) if ident.org_id else None
+    if info is None:
+        ctx.reply("Your organization is not connected, so there was nothing to forget.")
+        return
+    email = (ctx.person_email or ident.email).lower()
+    if info.connected_by != ctx.person_id and not access.is_quality_admin(email, ident.org_id):
+        ctx.reply(
+            "Only the person who connected your organization, or a quality admin, can "
+            "disconnect it."
+        )
+        return
+    orgs.forget(ident.org_id)
+    ctx.reply(
+        "Disconnected your organization: I deleted its Webex tokens. People without their own "
+        "`/connect` can no longer see their meetings' quality until an admin types "
+        "`/connect org` again."
+    )

@@ -1,13 +1,21 @@
-"""/meetings [DAYS]: the requester's ended meetings, as a card to pick one from."""
+"""/meetings [PERSON] [DAYS]: the requester's ended meetings, as a card to pick one from; a
+quality admin may name a PERSON of their org (email or @mention) to see theirs."""
 
 from datetime import timedelta
 
-from bot.commands import Arg, command
+from bot.access import AsPerson
+from bot.commands import Arg, UsageError, command
 from bot.context import Context
 from bot.meetings import ended_meetings, person_timezone
+from bot.mentions import PERSON_REF
+from bot.webex import WebexError
 from storage import meeting_lists
 
 MAX_SHOWN = 20
+ADMINS_ONLY = (
+    "Only quality admins can list another person's meetings: the person who connected your "
+    "organization (`/connect org`) and the emails in `QUALITY_ADMINS`."
+)
 
 
 def days(word: str) -> int:
@@ -22,18 +30,42 @@ def days(word: str) -> int:
     return value
 
 
+def person(word: str) -> str:
+    """An email, or an @mention (the dispatcher turns it into `person:ID`)."""
+    if PERSON_REF.fullmatch(word) or ("@" in word and "." in word.split("@")[-1]):
+        return word.strip("<>,;").lower() if "@" in word else word
+    # No message of its own: a word that is no person gets the DAYS explanation, which is what
+    # nearly everyone meant.
+    raise ValueError("")
+
+
 @command(
     "meetings",
-    help="your ended meetings of the last DAYS days (default 7), to pick one",
-    args=(Arg("DAYS", parse=days, default=7),),
+    help="your ended meetings of the last DAYS days (default 7), to pick one; quality admins "
+    "may name a PERSON",
+    args=(Arg("PERSON", parse=person, default=None), Arg("DAYS", parse=days, default=7)),
     needs_account=True,
 )
 def meetings(ctx: Context) -> None:
     from bot.quality.cards import meetings_card
 
-    user = ctx.user()
+    access = ctx.runtime.access
+    if ctx.args["PERSON"]:
+        user, whose = _someone_else(ctx, ctx.args["PERSON"])
+    else:
+        viewer = access.viewer(ctx.person_id, ctx.person_email)
+        user, whose = viewer.lister, ""
     now = ctx.now()
-    found = ended_meetings(user, now - timedelta(days=ctx.args["DAYS"]), now)
+    try:
+        found = ended_meetings(user, now - timedelta(days=ctx.args["DAYS"]), now)
+    except WebexError as exc:
+        if not whose or not 400 <= exc.status < 500:
+            raise
+        ctx.reply(
+            f"Webex would not list the meetings of **{whose}** ({exc.status}): is that "
+            "person in your organization?"
+        )
+        return
     shown = found[:MAX_SHOWN]
     # `#N` must mean what this person was just shown.
     meeting_lists.save(ctx.person_id, shown, now=now)
@@ -41,6 +73,24 @@ def meetings(ctx: Context) -> None:
     card, markdown = meetings_card(
         shown, tz=tz, now=now, days=ctx.args["DAYS"], max_items=MAX_SHOWN
     )
+    if whose:
+        markdown = f"Meetings of **{whose}**:\n\n{markdown}"
     if len(found) > MAX_SHOWN:
         markdown += f"\n\n_{len(found) - MAX_SHOWN} older meeting(s) not shown; try fewer DAYS._"
     ctx.reply(markdown, card=card)
+
+
+def _someone_else(ctx: Context, ref: str):
+    """A quality admin's view of a person of their own org, through the org connection."""
+    access = ctx.runtime.access
+    viewer = access.viewer(ctx.person_id, ctx.person_email)
+    if not (viewer.via_org and viewer.is_admin):
+        raise UsageError(ADMINS_ONLY)
+    email = ref
+    if "@" not in ref:
+        person_id = PERSON_REF.fullmatch(ref).group(1)  # type: ignore[union-attr]
+        ident = access.identity(person_id)
+        if ident.org_id != viewer.org_id:
+            raise UsageError("That person is not in your organization.")
+        email = ident.email
+    return AsPerson(viewer.org, email, viewer.timezone), email

@@ -1,9 +1,20 @@
-"""/quality REF: the chart of a meeting's media quality, then a summary card."""
+"""/quality REF: the chart of a meeting's media quality, then a summary card.
 
+Which connection reads it and what the asker may see of it are decided by bot/access.py.
+"""
+
+from bot.access import REFUSAL, Refused
 from bot.commands import Arg, command
 from bot.context import Context
-from bot.meetings import QualityUnavailable, load_data, person_timezone, quality_view, resolve_ref
-from bot.webex import Upload
+from bot.meetings import (
+    NO_ADMIN,
+    QualityUnavailable,
+    load_data,
+    person_timezone,
+    quality_view,
+    resolve_ref,
+)
+from bot.webex import Forbidden, NotFound, Upload
 
 
 @command(
@@ -22,24 +33,52 @@ from bot.webex import Upload
     card_inputs=("meetingId",),
 )
 def quality(ctx: Context) -> None:
-    user = ctx.user()
+    access = ctx.runtime.access
+    viewer = access.viewer(ctx.person_id, ctx.person_email)
     try:
-        meeting = resolve_ref(user, ctx.person_id, ctx.args["REF"], ctx.now())
-        title = meeting.get("title") or meeting["id"]
+        meeting = resolve_ref(viewer.lister, ctx.person_id, ctx.args["REF"], ctx.now())
+        label = None
+        if viewer.via_org:
+            # The org's own view of the meeting: proves it is this org's (an org connection
+            # never serves another org's meetings, cached or not) and gives its real host.
+            try:
+                meeting = viewer.org_meeting(meeting["id"])
+            except (NotFound, Forbidden):
+                ctx.reply(REFUSAL)
+                return
+            host = str(meeting.get("hostEmail") or "").lower()
+            if not (viewer.is_admin or (host and host == viewer.email)):
+                label = "this meeting"  # a stranger must not learn the title from a message
+        title = label or meeting.get("title") or meeting["id"]
         data = load_data(
-            user,
+            viewer.reader,
             meeting,
             clock=ctx.now,
             min_interval=ctx.config.quality_min_interval,
             on_fetch=lambda: ctx.reply(f"Fetching the quality data of **{title}** from Webex…"),
+            label=label,
         )
     except QualityUnavailable as exc:
         ctx.reply(str(exc))
         return
-    tz = person_timezone(user, ctx.config.default_timezone)
-    png, card, markdown = quality_view(meeting, data, tz)
+    if (
+        not viewer.via_org
+        and not data.fetched_now
+        and not access.may_read_cached(viewer, data.meeting or meeting)
+    ):
+        # Part I: Webex decides, so cached data goes only to whom Webex would give it.
+        ctx.reply(NO_ADMIN)
+        return
+    # On the org path the org's own answer above is the truth about the host.
+    seen = access.view(viewer, meeting if viewer.via_org else data.meeting or meeting, data.items)
+    if isinstance(seen, Refused):
+        ctx.reply(seen.message)
+        return
+    tz = viewer.timezone or person_timezone(viewer.lister, ctx.config.default_timezone)
+    png, card, markdown = quality_view(meeting, data, tz, seen)
     ctx.reply(
-        f"Media quality of **{title}**: latency, jitter and packet loss per participant.",
+        f"Media quality of **{seen.meeting.get('title') or meeting['id']}**: latency, jitter and "
+        "packet loss per participant.",
         upload=Upload(f"quality-{meeting['id'][:40]}.png", png),
     )
     ctx.reply(markdown, card=card)

@@ -69,9 +69,51 @@ def subscription_line(room_id: str, person_id: str, now) -> str:
     return line
 
 
-@command("status", help="show your connection and this space's daily summary")
+def org_lines(ctx: Context) -> list[str]:
+    """Whether the asker's org is connected (by whom, kind, expiry) and whether they are a
+    quality admin (§9). The org lookup is only made once some org is connected."""
+    from bot.access import OrgLookupFailed
+
+    access, orgs = ctx.runtime.access, ctx.runtime.orgs
+    email = ctx.person_email.lower()
+    info = None
+    if orgs.any():
+        try:
+            ident = access.identity(ctx.person_id)
+        except OrgLookupFailed:
+            return ["Organization: I could not look up your organization just now."]
+        email = email or ident.email
+        info = orgs.info(ident.org_id) if ident.org_id else None
+    if info is None:
+        return [
+            "**Organization: not connected.** A Webex admin can type `/connect org` so that "
+            "everyone here sees their own meetings' quality without connecting.",
+            "You **are** a quality admin (`QUALITY_ADMINS`)."
+            if email and email in ctx.config.quality_admin_emails
+            else "You are **not** a quality admin.",
+        ]
+    kind = "a Service App" if info.kind == "service-app" else "an admin's OAuth grant"
+    if info.broken:
+        state = "**needs renewing** (Webex refused it): a Webex admin must `/connect org` again"
+    else:
+        state = (
+            f"access token expires {in_words(info.access_expires_at, ctx.now())} "
+            f"({info.access_expires_at:%Y-%m-%d %H:%M} UTC, renewed automatically)"
+        )
+    admin = access.is_quality_admin(email, info.org_id)
+    return [
+        f"**Organization: connected** by {info.who} (kind `{info.kind}`: {kind}); {state}.",
+        "You **are** a quality admin: you see every participant and can use `/meetings PERSON`."
+        if admin
+        else "You are **not** a quality admin.",
+    ]
+
+
+@command("status", help="show your connection, your organization's and this space's summary")
 def status(ctx: Context) -> None:
     lines = connection_lines(ctx.runtime.accounts.info(ctx.person_id), ctx.now())
+    lines.append("")
+    lines.extend(org_lines(ctx))
     lines.append("")
     lines.append(subscription_line(ctx.room_id, ctx.person_id, ctx.now()))
     ctx.reply("\n".join(lines))

@@ -40,6 +40,15 @@ def state(w: World) -> dict[str, Any]:
                 for r in w.rooms.values()
             ],
             "integration": {"client_id": w.client_id, "client_secret": w.client_secret},
+            "org": {"id": w.org_id, "adminEmail": next(
+                (p.email for p in w.people.values()
+                 if p.admin and not p.is_bot and w.org_of(p) == w.org_id), "")},
+            "serviceApp": dict(w.service_app),
+            # Not in the contract: who is in the second org (for outsider tests and the demo).
+            "otherOrg": {"id": w.other_org_id, "adminEmail": next(
+                (p.email for p in w.people.values() if p.admin and p.org_id == w.other_org_id),
+                ""), "memberEmails": [p.email for p in w.people.values()
+                                      if p.org_id and p.org_id == w.other_org_id]},
         }
 
 

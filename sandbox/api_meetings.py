@@ -12,6 +12,10 @@ Choices where Webex is silent or the sandbox is simpler (documented for users of
   names answer 400.
 - Qualities outside the data window (before start + 10 min, after start + 7 days) answer
   200 with empty `items`.
+- Org scope (Part II): an admin token holding `meeting:admin_schedule_read` lists, without
+  `hostEmail`, every meeting instance hosted in its org, and with `hostEmail` (a person of its
+  org) that person's meetings; `hostEmail` on any other token is 403 unless it is the caller's
+  own. Admins see single meetings and qualities of their own org only (404 / 403 otherwise).
 - The 1-request-per-5-minutes limit is per meeting instance across all tokens; a page request
   (`offset` > 0) within 60 s of the fetch's first page belongs to that fetch and is not counted.
 """
@@ -55,6 +59,15 @@ def _visible_meeting(w: World, person: Person, m: Meeting) -> bool:
     return w.series[m.series_id].host_id == person.id or _attended(w, person, meeting=m)
 
 
+def _host_org(w: World, m: Meeting) -> str:
+    return w.org_of(w.people[w.series[m.series_id].host_id])
+
+
+def _org_admin(w: World, me: Person, scopes: frozenset[str] | None = None) -> bool:
+    """An admin token with the admin meeting scope: it sees its whole org's meetings."""
+    return me.admin and (scopes is None or "meeting:admin_schedule_read" in scopes)
+
+
 def _zone() -> ZoneInfo:
     """The `timezone` request header: the zone of the response's times (UTC by default)."""
     name = request.headers.get("timezone", "").strip() or "UTC"
@@ -92,19 +105,26 @@ def _range(w: World, zone: ZoneInfo) -> tuple[datetime, datetime]:
 
 @bp.get("/meetings")
 def list_meetings():
-    w, me = world(), caller()
+    w, token = world(), bearer()
+    me = caller()
     with w.lock:
-        as_person = me
-        if request.args.get("hostEmail"):
-            if not me.admin:
-                raise ApiFault(403, "hostEmail requires an admin token.")
-            as_person = w.person_by_email(request.args["hostEmail"]) or me
+        as_person: Person | None = me
+        whole_org = _org_admin(w, me, token.scopes)
+        host_email = request.args.get("hostEmail")
+        if host_email:
+            if host_email.strip().lower() != me.email and not whole_org:
+                raise ApiFault(403, "hostEmail requires an admin token with admin scopes.")
+            as_person = w.person_by_email(host_email)
+            if as_person is None or w.org_of(as_person) != w.org_of(me):
+                raise ApiFault(404, "No such host in your organization.")
+        elif whole_org:
+            as_person = None  # the whole org's meetings
         size = int_arg("max", 10, 1, 100)
         number = request.args.get("meetingNumber")
         if number:  # Webex ignores type, state and time range with a meeting number
             items = [objects.series(w, s, _zone()) for s in w.series.values()
                      if s.meeting_number == number.replace(" ", "")
-                     and (me.admin or _visible_series(w, as_person, s))]
+                     and (me.admin or _visible_series(w, as_person or me, s))]
             return jsonify({"items": items[:size]})
         kind = request.args.get("meetingType", "meetingSeries")
         state = request.args.get("state")
@@ -116,14 +136,16 @@ def list_meetings():
         if kind == "meeting":
             wanted_series = request.args.get("meetingSeriesId")
             found = [m for m in w.meetings.values()
-                     if _visible_meeting(w, as_person, m) and start <= m.start < end
+                     if (_visible_meeting(w, as_person, m) if as_person
+                         else _host_org(w, m) == w.org_of(me))
+                     and start <= m.start < end
                      and m.end <= published and state in (None, "ended")
                      and wanted_series in (None, m.series_id)]
             found.sort(key=lambda m: m.start)
             items = [objects.instance(w, m, zone) for m in found]
         elif kind == "meetingSeries":
             items = [objects.series(w, s, zone) for s in w.series.values()
-                     if _visible_series(w, as_person, s) and state in (None, "active")
+                     if _visible_series(w, as_person or me, s) and state in (None, "active")
                      and ((s.start is not None and start <= s.start < end)
                           or any(m.series_id == s.id and start <= m.start < end
                                  for m in w.meetings.values()))]
@@ -139,7 +161,7 @@ def get_meeting(meeting_id: str):
     with w.lock:
         m = find(w, meeting_id)
         if m is not None:
-            if me.admin or _visible_meeting(w, me, m):
+            if (me.admin and _host_org(w, m) == w.org_of(me)) or _visible_meeting(w, me, m):
                 return jsonify(objects.instance(w, m, zone))
         elif meeting_id in w.series:
             s = w.series[meeting_id]
@@ -223,6 +245,8 @@ def qualities():
         meeting = find(w, meeting_id)
         if meeting is None:
             raise ApiFault(404, "Meeting instance not found (qualities need an instance id).")
+        if _host_org(w, meeting) != w.org_of(me):
+            raise ApiFault(403, "Meeting qualities are only given to admins of the meeting's org.")
         _rate_limit(w, meeting_id, continuing=offset > 0)
         now = w.now()
         if (meeting.id in w.live

@@ -21,6 +21,9 @@ from sandbox.world import CODE_TTL, REFRESH_TTL, OAuthCode, Person, RefreshToken
 
 bp = Blueprint("oauth", __name__)
 
+ADMIN_ONLY = frozenset({"meeting:admin_schedule_read", "meeting:admin_participants_read",
+                        "analytics:read_all", "meeting:admin_preferences_read"})
+
 SCOPE_WORDS = {
     "spark:all": "act in Webex as you (messages, spaces, people)",
     "spark:people_read": "read people's names and email addresses",
@@ -158,9 +161,18 @@ def authorize_submit():
         if person is None or person.is_bot:
             return _page_error(400, "Choose a person to sign in as.")
         code = OAuthCode(secrets.token_urlsafe(32), person.id, w.client_id, uri,
-                         frozenset(form.get("scope", "").split()), w.now() + CODE_TTL)
+                         granted_scopes(form.get("scope", ""), person.admin), w.now() + CODE_TTL)
         w.codes[code.code] = code
     return _redirect(uri, code=code.code, state=state)
+
+
+def granted_scopes(asked: str, admin: bool) -> frozenset[str]:
+    """What Webex grants: a non-admin's consent leaves out admin-only scopes (and the token's
+    `scope` answer says so), so a bot asking for org-wide access can tell it did not get it."""
+    scopes = frozenset(asked.split())
+    if admin:
+        return scopes
+    return frozenset(s for s in scopes if s not in ADMIN_ONLY and not s.startswith("spark-admin:"))
 
 
 def _oauth_error(status: int, error: str, description: str) -> Response:
@@ -193,8 +205,9 @@ def access_token():
     if request.authorization and request.authorization.type == "basic":
         client_id = client_id or request.authorization.username
         client_secret = client_secret or request.authorization.password
-    if client_id != w.client_id or not secrets.compare_digest(
-            str(client_secret or ""), w.client_secret):
+    known = w.clients()  # the integration, and the Service App (its own id and secret)
+    if client_id not in known or not secrets.compare_digest(
+            str(client_secret or ""), known[client_id]):
         return _oauth_error(401, "invalid_client", "Unknown client or wrong client secret.")
     grant = form.get("grant_type")
     with w.lock:

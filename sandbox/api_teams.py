@@ -31,7 +31,7 @@ def team_json(t: Team) -> dict[str, Any]:
 def membership_json(w: World, m: TeamMembership) -> dict[str, Any]:
     p = w.people[m.person_id]
     return {"id": m.id, "teamId": m.team_id, "personId": p.id, "personEmail": p.email,
-            "personDisplayName": p.display_name, "personOrgId": w.org_id,
+            "personDisplayName": p.display_name, "personOrgId": w.org_of(p),
             "isModerator": m.is_moderator, "created": objects.iso(m.created)}
 
 

@@ -15,7 +15,7 @@ import uuid
 from datetime import timedelta
 
 from sandbox.story import seed_story
-from sandbox.world import Person, Room, Token, World, webex_id
+from sandbox.world import Meeting, Participant, Person, Room, Series, Token, World, webex_id
 
 BOT_EMAIL = "quality-bot@webex.bot"
 BOT_NAME = "Quality Bot"
@@ -109,3 +109,63 @@ def seed_world(world: World) -> None:
     add_room("IT Quality", "group", [admin.id, bot.id, people[5].id, people[9].id])
 
     seed_story(world, rng, now, people)
+    seed_org_extras(world)
+
+
+SERVICE_APP_SCOPES = frozenset({"spark:people_read", "meeting:admin_schedule_read",
+                                "meeting:admin_participants_read", "analytics:read_all"})
+OTHER_DOMAIN = "partner.example.org"
+
+
+def seed_org_extras(world: World) -> None:
+    """Part II: a Service App the main org's admin authorized, and a second org (its own admin,
+    two people, a meeting) for outsider tests. A separate random stream keeps everything seeded
+    before exactly as it was."""
+    from sandbox.world import REFRESH_TTL, RefreshToken
+
+    rng = random.Random(f"{world.seed}-org")
+    now = world.now().replace(second=0, microsecond=0)
+    org_uuid = world.org_id  # tokens of the main org end with its id, like the seeded ones
+    app = Person(webex_id("PEOPLE", _uuid(rng)), "quality-service-app@webex.serviceapp",
+                 "Quality Service App", "Quality", "Service App", now - timedelta(days=30),
+                 "appuser", admin=True)
+    world.people[app.id] = app
+    client_id = "C" + "".join(rng.choices("0123456789abcdef", k=64))
+    secret = "".join(rng.choices("0123456789abcdef", k=64))
+    access = Token(_token(rng, org_uuid), app.id, SERVICE_APP_SCOPES,
+                   now + world.access_ttl, client_id)
+    refresh = RefreshToken(_token(rng, org_uuid), app.id, client_id, SERVICE_APP_SCOPES,
+                           now + REFRESH_TTL)
+    world.tokens[access.value] = access
+    world.refresh_tokens[refresh.value] = refresh
+    world.service_app = {"clientId": client_id, "clientSecret": secret,
+                         "accessToken": access.value, "refreshToken": refresh.value}
+
+    other_uuid = _uuid(rng)
+    world.other_org_id = webex_id("ORGANIZATION", other_uuid)
+    bot = world.people[world.bot_id]
+    outsiders = []
+    for i, (first, last) in enumerate([("Olga", "Petrova"), ("Pablo", "Ruiz"), ("Rin", "Sato")]):
+        person = Person(webex_id("PEOPLE", _uuid(rng)), f"{first}.{last}@{OTHER_DOMAIN}".lower(),
+                        f"{first} {last}", first, last, now - timedelta(days=200), admin=i == 0,
+                        org_id=world.other_org_id)
+        world.people[person.id] = person
+        token = Token(_token(rng, other_uuid), person.id, ADMIN_SCOPES if i == 0 else USER_SCOPES)
+        world.tokens[token.value] = token
+        outsiders.append(person)
+    for person in outsiders[:2]:
+        room = Room(webex_id("ROOM", _uuid(rng)), person.display_name, "direct", person.id,
+                    now - timedelta(days=20), now - timedelta(days=20))
+        world.rooms[room.id] = room
+        for pid in (person.id, bot.id):
+            world.add_membership(room.id, pid).created = room.created
+    series = Series(uuid.UUID(int=rng.getrandbits(128)).hex, "Partner Weekly",
+                    "2" + "".join(rng.choices(string.digits, k=9)), outsiders[0].id,
+                    now - timedelta(days=30))
+    world.series[series.id] = series
+    start = now - timedelta(hours=5)
+    end = start + timedelta(minutes=30)
+    parts = [Participant(p.display_name, p.email, "desktop", start, end - timedelta(minutes=1),
+                         presenter=i == 0) for i, p in enumerate(outsiders)]
+    meeting_id = f"{series.id}_I_{rng.randint(10**17, 10**18 - 1)}"
+    world.meetings[meeting_id] = Meeting(meeting_id, series.id, start, end, parts)

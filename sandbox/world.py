@@ -47,13 +47,15 @@ class Person:
     first_name: str
     last_name: str
     created: datetime
-    type: str = "person"  # person | bot
+    type: str = "person"  # person | bot | appuser (a Service App's machine account)
     admin: bool = False
     timezone: str = "UTC"
+    org_id: str = ""  # "" = the sandbox's main org (World.org_id)
 
     @property
     def is_bot(self) -> bool:
-        return self.type == "bot"
+        """Not a human: bots and Service Apps never chat."""
+        return self.type != "person"
 
 
 @dataclass
@@ -262,6 +264,9 @@ class World:
         self.bot_id = ""
         self.client_id = ""
         self.client_secret = ""
+        # Part II: a Service App authorized by the main org's admin, and a second org.
+        self.service_app: dict[str, str] = {}  # clientId, clientSecret, accessToken, refreshToken
+        self.other_org_id = ""
         self.people: dict[str, Person] = {}
         self.tokens: dict[str, Token] = {}
         self.rooms: dict[str, Room] = {}
@@ -304,6 +309,16 @@ class World:
     def person_by_email(self, email: str) -> Person | None:
         email = email.strip().lower()
         return next((p for p in self.people.values() if p.email == email), None)
+
+    def org_of(self, person: Person) -> str:
+        return person.org_id or self.org_id
+
+    def clients(self) -> dict[str, str]:
+        """OAuth clients the token URL knows: the integration and the Service App."""
+        known = {self.client_id: self.client_secret}
+        if self.service_app:
+            known[self.service_app["clientId"]] = self.service_app["clientSecret"]
+        return known
 
     def members(self, room_id: str) -> list[str]:
         return [m.person_id for m in self.memberships.values() if m.room_id == room_id]

@@ -57,10 +57,42 @@ class Connection(BaseModel):
     updated_at = DateTimeField(default=utcnow)
 
 
+class OrgConnection(BaseModel):
+    """An organization's one connection (admin OAuth grant or Service App), encrypted like a
+    person's; same refresh guards (storage/refreshable.py)."""
+
+    org_id = CharField(primary_key=True)
+    kind = CharField(default="oauth")  # oauth|service-app
+    connected_by = CharField(default="")  # person id ("" for a Service App stored by the CLI)
+    connected_by_email = CharField(default="")
+    access_token = BlobField()
+    refresh_token = BlobField()
+    access_expires_at = DateTimeField()
+    refresh_expires_at = DateTimeField(null=True)
+    scopes = TextField(default="")
+    version = IntegerField(default=0)
+    refreshing_until = DateTimeField(null=True)
+    broken = BooleanField(default=False)
+    broken_told = BooleanField(default=False)  # the quality admins were told, once
+    connected_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class PersonOrg(BaseModel):
+    """A person's orgId as the bot token saw it (GET /people/{id}), kept for a while."""
+
+    person_id = CharField(primary_key=True)
+    org_id = CharField()
+    email = CharField(default="")
+    timezone = CharField(default="")
+    checked_at = DateTimeField(default=utcnow)
+
+
 class OAuthState(BaseModel):
     state_hash = CharField(primary_key=True)
     person_id = CharField(index=True)
     room_id = CharField(default="")
+    kind = CharField(default="person")  # person|org: what the grant becomes
     expires_at = DateTimeField()
     used_at = DateTimeField(null=True)
 
@@ -141,6 +173,8 @@ class DailyStat(BaseModel):
 ALL_MODELS: list[type[BaseModel]] = [
     InboxEvent,
     Connection,
+    OrgConnection,
+    PersonOrg,
     OAuthState,
     MeetingList,
     QualityCache,

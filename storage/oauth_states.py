@@ -17,14 +17,20 @@ def _hash(state: str) -> str:
     return hashlib.sha256(state.encode("utf-8")).hexdigest()
 
 
-def issue(person_id: str, room_id: str, ttl: timedelta, now: datetime) -> str:
+def issue(
+    person_id: str, room_id: str, ttl: timedelta, now: datetime, kind: str = "person"
+) -> str:
     """A new random state bound to the requester and the space; only its hash is kept, so a
     database leak cannot be replayed as a callback."""
     now = to_utc_naive(now)
     state = secrets.token_urlsafe(STATE_BYTES)
     OAuthState.delete().where(OAuthState.expires_at < now - KEEP_SPENT).execute()
     OAuthState.create(
-        state_hash=_hash(state), person_id=person_id, room_id=room_id, expires_at=now + ttl
+        state_hash=_hash(state),
+        person_id=person_id,
+        room_id=room_id,
+        expires_at=now + ttl,
+        kind=kind,
     )
     return state
 

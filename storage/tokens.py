@@ -1,18 +1,18 @@
 """People's OAuth connections: ciphertexts in, ciphertexts out (encryption lives in bot/crypto).
 
-Refreshes are serialised per person with two guards on the row, so they hold across threads and
-processes on SQLite and PostgreSQL alike:
-- `claim_refresh`: a short lease, taken by compare-and-swap, so one worker spends the refresh token;
-- `compare_and_swap`: the new tokens land only if `version` is still the one the refresh started
-  from, in one UPDATE, rotated refresh token included. A loser re-reads and uses the winner's token.
+Refreshes are serialised per person by the row guards of storage/refreshable.py (a lease and a
+compare-and-swap on `version`), shared with org connections, so they hold across threads and
+processes on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from peewee import fn
 
+from storage import refreshable
 from storage.db import to_utc_naive
 from storage.models import Connection
 
@@ -53,7 +53,7 @@ def save_for(
         Connection.access_token: access_token,
         Connection.refresh_token: refresh_token,
         Connection.access_expires_at: to_utc_naive(access_expires_at),
-        Connection.refresh_expires_at: _naive(refresh_expires_at),
+        Connection.refresh_expires_at: refreshable.naive(refresh_expires_at),
         Connection.scopes: scopes,
         Connection.broken: False,
         Connection.refreshing_until: None,
@@ -71,96 +71,31 @@ def save_for(
 
 
 def claim_refresh(person_id: str, version: int, until: datetime, now: datetime) -> bool:
-    """Take the refresh lease if nobody holds a live one and nothing changed since `version`."""
-    taken = (
-        Connection.update(refreshing_until=to_utc_naive(until))
-        .where(
-            (Connection.person_id == person_id)
-            & (Connection.version == version)
-            & (Connection.broken == False)  # noqa: E712 (peewee expression)
-            & (
-                Connection.refreshing_until.is_null()
-                | (Connection.refreshing_until <= to_utc_naive(now))
-            )
-        )
-        .execute()
+    return refreshable.claim_refresh(
+        Connection, Connection.person_id, person_id, version, until, now
     )
-    return taken == 1
 
 
 def release_refresh(person_id: str, version: int) -> None:
-    """Give the lease back after a refresh that failed without an answer (Webex down)."""
-    Connection.update(refreshing_until=None).where(
-        (Connection.person_id == person_id) & (Connection.version == version)
-    ).execute()
+    refreshable.release_refresh(Connection, Connection.person_id, person_id, version)
 
 
-def compare_and_swap(
-    person_id: str,
-    version: int,
-    *,
-    access_token: bytes,
-    refresh_token: bytes,
-    access_expires_at: datetime,
-    refresh_expires_at: datetime | None,
-    scopes: str | None = None,
-    now: datetime,
-) -> bool:
-    """Store refreshed tokens only if the row is still at `version`; False: someone else won."""
-    changes = {
-        Connection.access_token: access_token,
-        Connection.refresh_token: refresh_token,
-        Connection.access_expires_at: to_utc_naive(access_expires_at),
-        Connection.refresh_expires_at: _naive(refresh_expires_at),
-        Connection.version: Connection.version + 1,
-        Connection.refreshing_until: None,
-        Connection.updated_at: to_utc_naive(now),
-    }
-    if scopes:
-        changes[Connection.scopes] = scopes
-    swapped = (
-        Connection.update(changes)
-        .where((Connection.person_id == person_id) & (Connection.version == version))
-        .execute()
+def compare_and_swap(person_id: str, version: int, **new_tokens: Any) -> bool:
+    return refreshable.compare_and_swap(
+        Connection, Connection.person_id, person_id, version, **new_tokens
     )
-    return swapped == 1
 
 
 def reencrypt(person_id: str, version: int, access_token: bytes, refresh_token: bytes) -> bool:
-    """Same tokens under the new first key. The version is kept: to a refresher nothing changed,
-    while a refresh that lands first makes this fail, so it is never overwritten."""
-    swapped = (
-        Connection.update(access_token=access_token, refresh_token=refresh_token)
-        .where((Connection.person_id == person_id) & (Connection.version == version))
-        .execute()
+    return refreshable.reencrypt(
+        Connection, Connection.person_id, person_id, version, access_token, refresh_token
     )
-    return swapped == 1
 
 
 def mark_broken(person_id: str, version: int | None = None, *, now: datetime) -> bool:
-    """The refresh token was refused: keep the row (for /status) but never use it again.
-
-    With `version`, only the tokens that were refused: a reconnect that landed meanwhile stays.
-    """
-    query = (Connection.person_id == person_id) & (Connection.broken == False)  # noqa: E712
-    if version is not None:
-        query &= Connection.version == version
-    changed = (
-        Connection.update(
-            broken=True,
-            refreshing_until=None,
-            version=Connection.version + 1,
-            updated_at=to_utc_naive(now),
-        )
-        .where(query)
-        .execute()
-    )
-    return changed == 1
+    return refreshable.mark_broken(Connection, Connection.person_id, person_id, version, now=now)
 
 
 def delete_for(person_id: str) -> bool:
     return Connection.delete().where(Connection.person_id == person_id).execute() > 0
 
-
-def _naive(moment: datetime | None) -> datetime | None:
-    return None if moment is None else to_utc_naive(moment)

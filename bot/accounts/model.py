@@ -37,7 +37,7 @@ class NotConfigured(Exception):
 
 class ConnectRefused(Exception):
     """A callback that stores nothing. `reason`: unknown|expired|used|exchange|identity|
-    someone_else|not_configured; bot/oauth.py turns it into a page."""
+    someone_else|not_configured|not_admin; bot/oauth.py turns it into a page."""
 
     def __init__(
         self, reason: str, *, person_id: str = "", signed_in_as: str = "", detail: str = ""
@@ -81,6 +81,7 @@ class Connected:
     display_name: str
     scopes: str
     room_id: str
+    org_id: str = ""  # set when the grant became its org's connection (`/connect org`)
 
     @property
     def has_analytics(self) -> bool:

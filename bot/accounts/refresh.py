@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from bot.accounts.model import (
     REFRESH_AHEAD,
@@ -20,7 +20,6 @@ from bot.accounts.model import (
 from bot.webex import RateLimited, TokenSource, Unauthorized, Unavailable, UserClient, WebexError
 from storage import tokens
 from storage.db import aware
-from storage.models import Connection
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +44,17 @@ class Keeper(Protocol):
 class StoredTokens(TokenSource):
     """One person's tokens from the store, refreshed when about to expire or rejected.
 
-    Refreshes are serialised per person across threads and processes: a worker takes the
-    row's refresh lease, spends the refresh token, and stores the result by compare-and-swap
-    on `version`; the others wait and then use the token it stored.
+    Refreshes are serialised per row across threads and processes: a worker takes the row's
+    refresh lease, spends the refresh token, and stores the result by compare-and-swap on
+    `version`; the others wait and then use the token it stored. An org connection
+    (bot/orgs.py) is the same machinery on another table: it overrides the class attributes
+    and the two hooks.
     """
+
+    store: Any = tokens  # get, claim_refresh, release_refresh, compare_and_swap, by one key
+    missing: type[Exception] = NotConnected
+    refused: type[Exception] = NeedsReconnect
+    what = "Webex"  # for log lines and messages: "Webex org" for an org connection
 
     def __init__(
         self, accounts: Keeper, person_id: str, sleep: Callable[[float], None] = time.sleep
@@ -58,7 +64,14 @@ class StoredTokens(TokenSource):
         self.sleep = sleep
 
     def __repr__(self) -> str:
-        return f"StoredTokens(person_id={self.person_id!r})"
+        return f"{type(self).__name__}(key={self.person_id!r})"
+
+    # Hooks --------------------------------------------------------------------------------
+    def token_request(self, row: Any, **form: str) -> dict:
+        return self.accounts.token_request(**form)
+
+    def mark_broken(self, reason: str, version: int) -> bool:
+        return self.accounts.mark_broken(self.person_id, reason, version)
 
     def access_token(self) -> str:
         row = self._row()
@@ -69,12 +82,12 @@ class StoredTokens(TokenSource):
     def refresh(self, rejected: str) -> str:
         return self._refreshed(rejected=rejected)
 
-    def _row(self) -> Connection:
-        row = tokens.get(self.person_id)
+    def _row(self) -> Any:
+        row = self.store.get(self.person_id)
         if row is None:
-            raise NotConnected(self.person_id)
+            raise self.missing(self.person_id)
         if row.broken:
-            raise NeedsReconnect(self.person_id)
+            raise self.refused(self.person_id)
         return row
 
     def _refreshed(self, rejected: str | None) -> str:
@@ -94,34 +107,35 @@ class StoredTokens(TokenSource):
                 or (row.version != first_version and expires_in > timedelta(0))
             ):
                 return token
-            if tokens.claim_refresh(self.person_id, row.version, now + REFRESH_LEASE, now):
+            if self.store.claim_refresh(self.person_id, row.version, now + REFRESH_LEASE, now):
                 return self._spend(row)
             if time.monotonic() > deadline:
-                raise Unavailable(0, "another worker is still renewing this Webex connection")
+                busy = f"another worker is still renewing this {self.what} connection"
+                raise Unavailable(0, busy)
             self.sleep(0.05)
 
-    def _spend(self, row: Connection) -> str:
+    def _spend(self, row: Any) -> str:
         """We hold the lease: use the refresh token once and store what comes back."""
         accounts = self.accounts
         try:
             refresh_token = accounts.decrypt(row.refresh_token)
-            body = accounts.token_request(grant_type="refresh_token", refresh_token=refresh_token)
+            body = self.token_request(row, grant_type="refresh_token", refresh_token=refresh_token)
             grant = Grant.from_answer(body, accounts.clock(), row.scopes, refresh_token)
         except WebexError as exc:
             if 400 <= exc.status < 500 and not isinstance(exc, RateLimited):
                 # invalid_grant (expired, revoked, already used) or any other refusal: only
-                # the person can fix this, by connecting again.
+                # a new sign-in can fix this.
                 reason = f"refresh refused ({exc.status})"
-                if not accounts.mark_broken(self.person_id, reason, row.version):
+                if not self.mark_broken(reason, row.version):
                     # The row moved on meanwhile (a reconnect): what it holds now is the truth.
                     return accounts.decrypt(self._row().access_token)
-                raise NeedsReconnect(self.person_id) from None
-            tokens.release_refresh(self.person_id, row.version)
+                raise self.refused(self.person_id) from None
+            self.store.release_refresh(self.person_id, row.version)
             raise
         except BaseException:
-            tokens.release_refresh(self.person_id, row.version)
+            self.store.release_refresh(self.person_id, row.version)
             raise
-        stored = tokens.compare_and_swap(
+        stored = self.store.compare_and_swap(
             self.person_id,
             row.version,
             access_token=accounts.encrypt(grant.access_token),
@@ -132,9 +146,9 @@ class StoredTokens(TokenSource):
             now=accounts.clock(),
         )
         if stored:
-            log.info("renewed a Webex access token")
+            log.info("renewed a %s access token", self.what)
             return grant.access_token
-        # Our lease ran out and another worker stored its own refresh, or the person
+        # Our lease ran out and another worker stored its own refresh, or someone
         # reconnected meanwhile: the row is the truth.
         return accounts.decrypt(self._row().access_token)
 

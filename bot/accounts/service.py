@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from cryptography.fernet import InvalidToken, MultiFernet
@@ -37,6 +38,7 @@ class Accounts:
         self.http = http
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._cipher: MultiFernet | None = None
+        self.orgs: Any = None  # bot.orgs.Orgs, set by the runtime: completes `/connect org`
 
     # Configuration ------------------------------------------------------------------------
     @property
@@ -86,7 +88,10 @@ class Accounts:
             body = self.token_request(
                 grant_type="authorization_code", code=code, redirect_uri=self.config.redirect_uri
             )
-            grant = Grant.from_answer(body, now, self.config.oauth_scopes)
+            asked_for = (
+                self.config.oauth_org_scopes if asked.kind == "org" else self.config.oauth_scopes
+            )
+            grant = Grant.from_answer(body, now, asked_for)
         except WebexError as exc:
             raise ConnectRefused(
                 "exchange", person_id=asked.person_id, detail=exc.message
@@ -104,6 +109,8 @@ class Accounts:
             # The tokens are simply dropped: there is no revocation call in our contract.
             log.warning("refused a connection: the sign-in was not the person who asked")
             raise ConnectRefused("someone_else", person_id=asked.person_id, signed_in_as=email)
+        if asked.kind == "org":
+            return self.orgs.adopt(asked.person_id, asked.room_id, grant, me)
         tokens.save_for(
             asked.person_id,
             email=email,

@@ -207,16 +207,30 @@ class UserClient:
             lambda t: self.http.json("GET", f"{self.api_url}/people/me", token=t)
         )
 
-    def ended_meetings(self, start: str, end: str, page_size: int = 100) -> list[dict]:
-        params = {
+    def ended_meetings(
+        self, start: str, end: str, page_size: int = 100, host_email: str | None = None
+    ) -> list[dict]:
+        """`host_email` (admin and org tokens only): the meetings as that person sees them."""
+        params: dict = {
             "meetingType": "meeting",
             "state": "ended",
             "from": start,
             "to": end,
             "max": page_size,
         }
+        if host_email:
+            params["hostEmail"] = host_email
         url = f"{self.api_url}/meetings"
         return self._with_refresh(lambda t: list(self.http.paged(url, token=t, params=params)))
+
+    def can_list_ended(self) -> list[dict]:
+        """One cheap `GET /meetings?meetingType=meeting&state=ended&max=1` (first page only): does
+        this token list meetings at all? Raises the typed error when not."""
+        url = f"{self.api_url}/meetings"
+        params = {"meetingType": "meeting", "state": "ended", "max": 1}
+        return self._with_refresh(
+            lambda t: self.http.json("GET", url, token=t, params=params).get("items", [])
+        )
 
     def meetings_by_number(self, number: str) -> list[dict]:
         url = f"{self.api_url}/meetings"

@@ -21,6 +21,7 @@ class TokenServer:
     api_url: str = ""
     refresh_tokens: dict[str, str] = field(default_factory=dict)
     refresh_grants: int = 0
+    client_ids: list[str] = field(default_factory=list)  # who asked, per grant
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def issue(self, person_id: str) -> tuple[str, str]:
@@ -33,6 +34,7 @@ class TokenServer:
         form = request.form
         with self.lock:
             self.refresh_grants += form.get("grant_type") == "refresh_token"
+            self.client_ids.append(form.get("client_id", ""))
             person = self.refresh_tokens.pop(form.get("refresh_token", ""), None)
         time.sleep(self.delay)  # a slow Webex: the other worker has time to try too
         if request.path != "/v1/access_token" or person is None:

@@ -165,9 +165,9 @@ class Harness:
     def room_type(self, room_id: str) -> str:
         return next((r["type"] for r in self.rooms if r["id"] == room_id), "direct")
 
-    def authorize_link(self, person: Person) -> str:
-        """Ask /connect as the person (in their 1:1 space, else in the group) and return the
-        link the bot sends them privately."""
+    def authorize_link(self, person: Person, command: str = "/connect") -> str:
+        """Ask /connect (or `command`) as the person (in their 1:1 space, else in the group) and
+        return the link the bot sends them privately."""
 
         def link_in(messages: list[dict]) -> str | None:
             for m in messages:
@@ -177,8 +177,8 @@ class Harness:
             return None
 
         if any(r["type"] == "direct" and person.email in r["memberEmails"] for r in self.rooms):
-            return link_in(self.ask(person, self.room("direct", person)["id"], "/connect"))
-        self.ask(person, self.room("group", person)["id"], "/connect")
+            return link_in(self.ask(person, self.room("direct", person)["id"], command))
+        self.ask(person, self.room("group", person)["id"], command)
         room_id = self.direct_room_of(person)
         return wait_for(
             lambda: link_in(self.bot_messages(person, room_id)), what="the authorize link"
@@ -202,3 +202,8 @@ class Harness:
     def connect(self, person: Person) -> requests.Response:
         """Run /connect as the person and complete the consent page; the bot's callback page."""
         return requests.get(self.consent(self.authorize_link(person), person), timeout=30)
+
+    def connect_org(self, person: Person) -> requests.Response:
+        """`/connect org` as the person, consented as them; the bot's callback page."""
+        link = self.authorize_link(person, "/connect org")
+        return requests.get(self.consent(link, person), timeout=30)

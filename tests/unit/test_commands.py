@@ -71,7 +71,7 @@ def test_did_you_mean():
 
 def test_help_lists_every_visible_command_once():
     usages = [usage for usage, _ in registry.help_entries()]
-    assert "/help" in usages and "/meetings [DAYS]" in usages and "/quality REF" in usages
+    assert "/help" in usages and "/meetings [PERSON] [DAYS]" in usages and "/quality REF" in usages
     assert len(usages) == len(set(usages))
 
 

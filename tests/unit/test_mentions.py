@@ -99,3 +99,15 @@ def test_mentions_bot_accepts_both_id_forms():
     assert not mentions_bot({"mentionedPeople": ["someone"]}, BOT_ID)
     assert not mentions_bot({}, BOT_ID)
     assert raw_id(BOT_ID) == RAW
+
+
+def test_a_persons_mention_after_the_command_becomes_a_person_word():
+    """`/meetings @Ana 14` in a group space: the argument is Ana's id, whatever her name."""
+    html = (
+        f'<p><spark-mention data-object-type="person" data-object-id="{BOT_ID}">Quality Bot'
+        '</spark-mention> meetings <spark-mention data-object-type="person" '
+        'data-object-id="ANA-ID">Ana Maria Silva</spark-mention> 14</p>'
+    )
+    message = {"text": "Quality Bot meetings Ana Maria Silva 14", "html": html,
+               "mentionedPeople": [BOT_ID, "ANA-ID"]}
+    assert command_text(message, BOT_ID, "Quality Bot") == "meetings person:ANA-ID 14"
