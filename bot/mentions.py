@@ -71,8 +71,11 @@ def command_text(message: dict, bot_id: str, bot_name: str) -> str:
         lead = LEADING.match(markup)
         rest = markup[lead.end() if lead else 0 :]
         first = MENTION.match(rest)
-        is_bot = bool(first) and same_person(_mentioned_id(first.group("attrs")) or "", bot_id)
-        others = _person_refs(rest[first.end() :] if first and is_bot else rest, bot_id)
+        is_bot = first is not None and same_person(
+            _mentioned_id(first.group("attrs")) or "", bot_id
+        )
+        after = rest[first.end() :] if first is not None and is_bot else rest
+        others = _person_refs(after, bot_id)
         if others is not None:
             return " ".join(html_to_text(others).split())
         if first and is_bot:

@@ -11,14 +11,14 @@ from bot.orgs import OrgSetupError
 
 
 def run_org(config: Config, args: argparse.Namespace) -> int:
-    from bot.runtime import build_runtime
+    from bot.app import build_runtime
 
     if args.action == "service-app":
         # Before any token is read: what the pair needs to be stored and refreshed.
         config.require(
             "TOKEN_KEY", "WEBEX_SERVICE_APP_CLIENT_ID", "WEBEX_SERVICE_APP_CLIENT_SECRET"
         )
-    runtime = build_runtime(config, with_queue=False)
+    runtime = build_runtime(config)
     orgs = runtime.orgs
     if args.action == "status":
         infos = orgs.infos()

@@ -8,7 +8,7 @@ from bot.commands import Arg, UsageError, command
 from bot.context import Context
 from bot.meetings import ended_meetings, person_timezone
 from bot.mentions import PERSON_REF
-from bot.webex import WebexError
+from bot.webex import UserClient, WebexError
 from storage import meeting_lists
 
 MAX_SHOWN = 20
@@ -80,16 +80,16 @@ def meetings(ctx: Context) -> None:
     ctx.reply(markdown, card=card)
 
 
-def _someone_else(ctx: Context, ref: str):
+def _someone_else(ctx: Context, ref: str) -> tuple[UserClient, str]:
     """A quality admin's view of a person of their own org, through the org connection."""
     access = ctx.runtime.access
     viewer = access.viewer(ctx.person_id, ctx.person_email)
-    if not (viewer.via_org and viewer.is_admin):
+    if viewer.org is None or not viewer.is_admin:
         raise UsageError(ADMINS_ONLY)
     email = ref
-    if "@" not in ref:
-        person_id = PERSON_REF.fullmatch(ref).group(1)  # type: ignore[union-attr]
-        ident = access.identity(person_id)
+    mention = PERSON_REF.fullmatch(ref)
+    if mention is not None:
+        ident = access.identity(mention.group(1))
         if ident.org_id != viewer.org_id:
             raise UsageError("That person is not in your organization.")
         email = ident.email

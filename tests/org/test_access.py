@@ -107,7 +107,7 @@ def store_org(runtime, org_id: str, by: str = "admin@example.com") -> None:
         org_id, kind="oauth", connected_by="admin-id", connected_by_email=by,
         access_token=runtime.accounts.encrypt("org-access"),
         refresh_token=runtime.accounts.encrypt("org-refresh"),
-        access_expires_at=now + timedelta(days=1), refresh_expires_at=None, scopes="x",
+        access_expires_at=now + timedelta(days=1), refresh_expires_at=None, scopes="x", now=now,
     )
 
 
@@ -175,7 +175,7 @@ def test_rotate_key_reencrypts_org_connections_too(runtime):
 def grant(scopes: str):
     from datetime import timedelta
 
-    from bot.refreshing import Grant
+    from bot.accounts import Grant
 
     return Grant("new-access", "new-refresh", START + timedelta(days=14), None, scopes)
 

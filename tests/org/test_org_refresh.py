@@ -13,7 +13,8 @@ from bot.accounts import Accounts
 from bot.config import Config
 from bot.webex import Http
 from storage import org_connections
-from storage.db import database, open_database
+from storage.db import database
+from storage.schema import open_database
 from tests.accounts.token_server import serve_token_url
 from tests.scale.conftest import pg_url  # noqa: F401 (fixture)
 
@@ -41,6 +42,7 @@ def test_two_processes_spend_the_org_refresh_token_once(database_url, kind, clie
             ORG, kind=kind, connected_by="", connected_by_email="",
             access_token=accounts.encrypt(access), refresh_token=accounts.encrypt(refresh),
             access_expires_at=now + timedelta(minutes=1), refresh_expires_at=None, scopes="",
+            now=now,
         )
         ctx = multiprocessing.get_context("spawn")
         barrier, results = ctx.Barrier(2), ctx.Queue()

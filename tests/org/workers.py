@@ -10,7 +10,7 @@ def refresh_org_in_process(database_url, api_url, token_key, org_id, now_iso, ba
     from bot.config import Config
     from bot.orgs import Orgs, OrgTokens
     from bot.webex import Http
-    from storage.db import open_database
+    from storage.schema import open_database
 
     config = Config(webex_api_url=api_url, webex_client_id="client-id",
                     webex_client_secret="client-secret", webex_service_app_client_id="sa-id",
