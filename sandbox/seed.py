@@ -145,7 +145,7 @@ def seed_org_extras(world: World) -> None:
     world.other_org_id = webex_id("ORGANIZATION", other_uuid)
     bot = world.people[world.bot_id]
     outsiders = []
-    for i, (first, last) in enumerate([("Olga", "Petrova"), ("Pablo", "Ruiz"), ("Rin", "Sato")]):
+    for i, (first, last) in enumerate([("Olga", "Volkova"), ("Bernd", "Ruiz"), ("Yuki", "Tamura")]):
         person = Person(webex_id("PEOPLE", _uuid(rng)), f"{first}.{last}@{OTHER_DOMAIN}".lower(),
                         f"{first} {last}", first, last, now - timedelta(days=200), admin=i == 0,
                         org_id=world.other_org_id)
