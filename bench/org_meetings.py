@@ -58,6 +58,7 @@ def measure(rounds: int) -> dict[str, list[float]]:
                     access_token=bytes(own.access_token), refresh_token=bytes(own.refresh_token),
                     access_expires_at=own.access_expires_at,
                     refresh_expires_at=own.refresh_expires_at, scopes=own.scopes,
+                    now=h.runtime.now(),
                 )
                 return ask()
 
