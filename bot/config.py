@@ -45,6 +45,8 @@ class Config:
     quality_min_interval: int = 300
     default_timezone: str = "UTC"
     log_level: str = "INFO"
+    quality_admins: str = ""  # comma-separated emails with the org-wide view (§9)
+    history_days: int = 400  # days the per-participant history is kept (§12)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, dotenv: Path | None = None) -> Config:
@@ -83,6 +85,8 @@ class Config:
             ) from None
         if self.quality_min_interval < 0:
             raise ConfigError("QUALITY_MIN_INTERVAL must not be negative")
+        if self.history_days < 1:
+            raise ConfigError("HISTORY_DAYS must be at least 1")
 
     def normalised(self) -> Config:
         return replace(
@@ -98,6 +102,10 @@ class Config:
             if not getattr(self, name.lower()):
                 raise ConfigError(f"{name.upper()} is not set (see README, Configuration)")
         return self
+
+    @property
+    def quality_admin_emails(self) -> frozenset[str]:
+        return frozenset(e.strip().lower() for e in self.quality_admins.split(",") if e.strip())
 
     @property
     def webhook_url(self) -> str:

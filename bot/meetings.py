@@ -194,15 +194,20 @@ def load_data(
     return data
 
 
-def quality_view(meeting: dict, data: qualities.Cached, tz: str) -> tuple[bytes, dict, str]:
+def quality_view(
+    meeting: dict, data: qualities.Cached, tz: str, org_id: str = ""
+) -> tuple[bytes, dict, str]:
     """The `/quality` chart, card and markdown of this fetch of the data in zone `tz`: drawn
-    once, then kept beside the data (storage.qualities) for whoever asks next."""
+    once, then kept beside the data (storage.qualities) for whoever asks next. Each analysis
+    leaves the meeting in the history (for `org_id`, see bot.history)."""
+    from bot.history import record_meeting
     from bot.quality.cards import quality_card
     from bot.quality.charts import quality_chart
 
     made = qualities.rendered(meeting["id"], tz, data.fetched_at)
     if made is None:
         report = analyze_meeting(data.items, data.meeting or meeting)
+        record_meeting(data.meeting or meeting, report, org_id)
         card, markdown = quality_card(report, fetched_at=data.fetched_at, tz=tz)
         made = (quality_chart(report, tz), card, markdown)
         qualities.store_rendered(meeting["id"], tz, data.fetched_at, *made)

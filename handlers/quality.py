@@ -2,6 +2,7 @@
 
 from bot.commands import Arg, command
 from bot.context import Context
+from bot.history import visibility
 from bot.meetings import QualityUnavailable, load_data, person_timezone, quality_view, resolve_ref
 from bot.webex import Upload
 
@@ -37,7 +38,8 @@ def quality(ctx: Context) -> None:
         ctx.reply(str(exc))
         return
     tz = person_timezone(user, ctx.config.default_timezone)
-    png, card, markdown = quality_view(meeting, data, tz)
+    org_id = visibility.org_of(ctx.runtime, ctx.person_id)
+    png, card, markdown = quality_view(meeting, data, tz, org_id=org_id)
     ctx.reply(
         f"Media quality of **{title}**: latency, jitter and packet loss per participant.",
         upload=Upload(f"quality-{meeting['id'][:40]}.png", png),

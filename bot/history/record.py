@@ -1,0 +1,103 @@
+"""Every analysed meeting leaves one history row per participant: built here, saved by
+storage.history (upsert, so re-analysing a meeting never duplicates)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.quality.analysis import MeetingReport, ParticipantReport
+from bot.quality.samples import parse_time
+from storage import history
+
+log = logging.getLogger(__name__)
+
+EPOCH_DAY = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def day_number(moment: datetime) -> int:
+    """The UTC day of `moment` as days since 1970-01-01."""
+    return (moment.astimezone(UTC) - EPOCH_DAY).days
+
+
+def _cause(p: ParticipantReport) -> str:
+    """The §11 cause word; until the causes analysis provides it, Part I's "metric (channel
+    direction)" label, which is §11's last rule anyway."""
+    cause = getattr(p, "cause", None)
+    if cause is not None:
+        return str(cause)
+    if p.verdict not in ("poor", "fair"):
+        return ""
+    labels = p.poor_due_to or p.fair_due_to
+    return labels[0] if labels else ""
+
+
+def _transport(p: ParticipantReport) -> str:
+    transport = getattr(p, "transport", None)
+    if transport is not None:
+        return str(transport)
+    seen = {t.upper() for s in p.streams.values() for t in s.transports if t}
+    return "TCP" if "TCP" in seen else "UDP" if "UDP" in seen else ""
+
+
+def _num(value: Any) -> float:
+    try:
+        return round(float(value), 2)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def history_rows(meeting: dict, report: MeetingReport, org_id: str | None) -> list[dict]:
+    """The rows of one analysed meeting, one per participant (pure)."""
+    start = report.start or parse_time(meeting.get("start"))
+    if start is None:
+        return []  # nothing to place in time: an empty meeting with no samples
+    start = start.astimezone(UTC)
+    meeting_id = str(meeting.get("id") or report.meeting_id)
+    host = str(meeting.get("hostEmail") or "").strip().lower()
+    title = str(meeting.get("title") or report.title or "")
+    rows = []
+    for p in report.participants:
+        by_channel = getattr(p, "poor_minutes_by_channel", None) or {}
+        email = (p.email or "").strip()
+        rows.append(
+            {
+                "meeting_id": meeting_id,
+                "participant_key": p.key[:255],
+                "org_id": org_id or "",
+                "start": start.replace(tzinfo=None),
+                "day": day_number(start),
+                "title": title,
+                "host_lc": host,
+                "name": p.name or "",
+                "email": email,
+                "email_lc": email.lower(),
+                "network": p.network or "",
+                "client": p.client or "",
+                "transport": _transport(p),
+                "minutes": _num(getattr(p, "active_minutes", p.data_minutes)),
+                "poor_minutes": _num(p.poor_minutes),
+                "poor_audio": _num(by_channel.get("audio")),
+                "poor_video": _num(by_channel.get("video")),
+                "poor_sharing": _num(by_channel.get("share")),
+                "verdict": p.verdict,
+                "cause": _cause(p),
+                "recorded_at": datetime.now(UTC).replace(tzinfo=None),
+            }
+        )
+    return rows
+
+
+def record_meeting(meeting: dict, report: MeetingReport, org_id: str | None) -> int:
+    """Keep the meeting's participants in the history; returns how many rows it holds.
+
+    A failure here must never cost the person their answer: it is logged, not raised."""
+    meeting_id = str(meeting.get("id") or report.meeting_id)
+    if not meeting_id:
+        return 0
+    try:
+        return history.save_meeting(meeting_id, history_rows(meeting, report, org_id))
+    except Exception:
+        log.exception("could not record the history of a meeting")
+        return 0

@@ -1,0 +1,202 @@
+"""The per-participant meeting history (contract §12): the only queries on the `history` table.
+
+Aggregates (weeks × network, totals, causes, repeat offenders) are computed by the database with
+GROUP BY over covering indexes, so a 400-day org view never loads rows into Python. Weeks are
+Monday-based and counted on the start's UTC day number (`(day + 3) / 7`: 1970-01-01 was a
+Thursday), plain integer arithmetic that SQLite and PostgreSQL agree on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from peewee import EXCLUDED, SQL, fn
+
+from storage.db import database, to_utc_naive
+from storage.models import HistoryRow
+
+# Columns a re-analysis may change: everything but the identity.
+_UPDATED = [
+    f
+    for f in HistoryRow._meta.sorted_fields
+    if f.name not in ("id", "meeting_id", "participant_key")
+]
+_BATCH = 100  # rows per INSERT: SQLite's variable limit is 32766, 24 columns each
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose rows: an org's (`org_id`), a participant's (`email`), or that person within an org."""
+
+    org_id: str | None = None
+    email: str | None = None
+
+    def where(self, since: datetime, until: datetime):
+        cond = (HistoryRow.start >= to_utc_naive(since)) & (HistoryRow.start < to_utc_naive(until))
+        if self.org_id is not None:
+            cond &= HistoryRow.org_id == self.org_id
+        if self.email is not None:
+            cond &= HistoryRow.email_lc == self.email.strip().lower()
+        return cond
+
+
+@dataclass(frozen=True)
+class Totals:
+    meetings: int
+    rows: int
+    minutes: float
+    poor_minutes: float
+
+    @property
+    def poor_share(self) -> float | None:
+        return self.poor_minutes / self.minutes if self.minutes else None
+
+
+def save_meeting(meeting_id: str, rows: list[dict]) -> int:
+    """Insert or update one row per participant of one meeting; rows of participants the new
+    analysis no longer has are removed. Idempotent: analysing twice leaves the same rows."""
+    keys = [row["participant_key"] for row in rows]
+    with database.atomic():
+        stale = HistoryRow.delete().where(HistoryRow.meeting_id == meeting_id)
+        if keys:
+            stale = stale.where(HistoryRow.participant_key.not_in(keys))
+        stale.execute()
+        for first in range(0, len(rows), _BATCH):
+            HistoryRow.insert_many(rows[first : first + _BATCH]).on_conflict(
+                conflict_target=[HistoryRow.meeting_id, HistoryRow.participant_key],
+                update={f: getattr(EXCLUDED, f.column_name) for f in _UPDATED},
+            ).execute()
+    return len(rows)
+
+
+def prune(before: datetime) -> int:
+    """Forget meetings that started before `before`."""
+    return HistoryRow.delete().where(HistoryRow.start < to_utc_naive(before)).execute()
+
+
+def weekly(scope: Scope, since: datetime, until: datetime) -> list[tuple[int, str, float, float]]:
+    """(Monday's UTC day number, network, participant-minutes, poor minutes), by week."""
+    week = (HistoryRow.day + 3) / 7
+    query = (
+        HistoryRow.select(
+            week.alias("week"),
+            HistoryRow.network,
+            fn.SUM(HistoryRow.minutes),
+            fn.SUM(HistoryRow.poor_minutes),
+        )
+        .where(scope.where(since, until))
+        .group_by(SQL("1"), HistoryRow.network)
+        .order_by(SQL("1"))
+        .tuples()
+    )
+    return [(int(w) * 7 - 3, net or "", float(m or 0), float(p or 0)) for w, net, m, p in query]
+
+
+def totals(scope: Scope, since: datetime, until: datetime) -> Totals:
+    row = (
+        HistoryRow.select(
+            fn.COUNT(HistoryRow.meeting_id.distinct()),
+            fn.COUNT(HistoryRow.id),
+            fn.SUM(HistoryRow.minutes),
+            fn.SUM(HistoryRow.poor_minutes),
+        )
+        .where(scope.where(since, until))
+        .tuples()
+        .get()
+    )
+    return Totals(int(row[0] or 0), int(row[1] or 0), float(row[2] or 0), float(row[3] or 0))
+
+
+def top_causes(scope: Scope, since: datetime, until: datetime, n: int = 3) -> list[tuple[str, int]]:
+    """The most frequent causes of fair and poor participants, with how many rows carry each."""
+    count = fn.COUNT(HistoryRow.id)
+    query = (
+        HistoryRow.select(HistoryRow.cause, count)
+        .where(scope.where(since, until) & (HistoryRow.cause != ""))
+        .group_by(HistoryRow.cause)
+        .order_by(count.desc(), HistoryRow.cause)
+        .limit(n)
+        .tuples()
+    )
+    return [(cause, int(k)) for cause, k in query]
+
+
+def repeat_poor(
+    scope: Scope, since: datetime, until: datetime, at_least: int = 2, limit: int = 10
+) -> list[tuple[str, str, int]]:
+    """(email, name, poor meetings) of the people with at least `at_least` poor meetings."""
+    meetings = fn.COUNT(HistoryRow.meeting_id.distinct())
+    query = (
+        HistoryRow.select(HistoryRow.email_lc, fn.MAX(HistoryRow.name), meetings)
+        .where(scope.where(since, until) & (HistoryRow.verdict == "poor"))
+        .group_by(HistoryRow.email_lc)
+        .having(meetings >= at_least)
+        .order_by(meetings.desc(), HistoryRow.email_lc)
+        .limit(limit)
+        .tuples()
+    )
+    return [(email, name or email, int(k)) for email, name, k in query]
+
+
+EXPORT_COLUMNS = (
+    HistoryRow.start,
+    HistoryRow.meeting_id,
+    HistoryRow.title,
+    HistoryRow.host_lc,
+    HistoryRow.name,
+    HistoryRow.email,
+    HistoryRow.network,
+    HistoryRow.client,
+    HistoryRow.transport,
+    HistoryRow.minutes,
+    HistoryRow.poor_audio,
+    HistoryRow.poor_video,
+    HistoryRow.poor_sharing,
+    HistoryRow.verdict,
+    HistoryRow.cause,
+)
+
+
+def export_rows(scope: Scope, since: datetime, until: datetime) -> Iterator[tuple]:
+    """The §12 export's columns, oldest meeting first, streamed (no model objects)."""
+    query = (
+        HistoryRow.select(*EXPORT_COLUMNS)
+        .where(scope.where(since, until))
+        .order_by(HistoryRow.start, HistoryRow.meeting_id, HistoryRow.email_lc)
+        .tuples()
+    )
+    return query.iterator()
+
+
+def raw_rows(scope: Scope, since: datetime, until: datetime) -> list[HistoryRow]:
+    """Whole rows as model objects: only for tests and the naive baseline of bench/trends.py."""
+    return list(HistoryRow.select().where(scope.where(since, until)))
+
+
+def person_meetings(
+    email: str, since: datetime, until: datetime
+) -> list[tuple[str, datetime, float, float]]:
+    """(meeting id, start, poor minutes, minutes) of every meeting in the window that `email`
+    hosted or took part in, summed over all its participants: a person's days, as the daily
+    summary counts them."""
+    who = email.strip().lower()
+    window = (HistoryRow.start >= to_utc_naive(since)) & (HistoryRow.start < to_utc_naive(until))
+    theirs = (
+        HistoryRow.select(HistoryRow.meeting_id)
+        .where(window & ((HistoryRow.email_lc == who) | (HistoryRow.host_lc == who)))
+        .distinct()
+    )
+    query = (
+        HistoryRow.select(
+            HistoryRow.meeting_id,
+            fn.MIN(HistoryRow.start),
+            fn.SUM(HistoryRow.poor_minutes),
+            fn.SUM(HistoryRow.minutes),
+        )
+        .where(HistoryRow.meeting_id.in_(theirs))
+        .group_by(HistoryRow.meeting_id)
+        .tuples()
+    )
+    return [(mid, start, float(p or 0), float(m or 0)) for mid, start, p, m in query]
