@@ -87,12 +87,14 @@ def export(scope: Scope, days: int, now: datetime) -> tuple[bytes, int]:
     return buf.getvalue().encode("utf-8"), count
 
 
-def export_file(config: Config, days: int, out: str, org_id: str | None = None) -> str:
+def export_file(
+    config: Config, days: int, out: str, org_id: str | None = None, now: datetime | None = None
+) -> str:
     """`quality-bot export`: straight from the database to FILE; returns the line to print."""
     from storage.schema import open_database
 
     open_database(config.database_url)
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     scope = Scope(org_id=org_id)
     path = Path(out)
     with path.open("w", encoding="utf-8", newline="") as handle:

@@ -175,3 +175,17 @@ def test_scheduled_send_with_real_content(scene, clock, posts, fake):
     assert chart["upload"] and "Sent late: it was due at 07:30" in chart["markdown"]
     assert card["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
     assert delivery.run_due(scene) == 0
+
+
+def test_every_meeting_the_summary_analyses_is_kept_in_the_history(runtime, fake):
+    from storage.history import Scope, raw_rows
+
+    fake.add("m1", "Weekly Sync", loss=12.0)
+    fake.add("m2", "Design Review")
+    fake.found.append({"id": "m9", "title": "Board"})  # no data: nothing to keep
+    compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
+    compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)  # again: no duplicate
+    rows = raw_rows(Scope(), datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+    assert sorted((r.meeting_id, r.name) for r in rows) == [
+        (m, f"P{k}") for m in ("m1", "m2") for k in range(3)
+    ]
