@@ -54,6 +54,28 @@ class Totals:
         return self.poor_minutes / self.minutes if self.minutes else None
 
 
+@dataclass(frozen=True)
+class WeekNetwork:
+    """One week's sums for one network type."""
+
+    monday: int  # UTC day number (days since 1970-01-01) of the week's Monday
+    network: str
+    minutes: float
+    poor_minutes: float
+    rows: int
+    leads: int  # meetings started that week with their lead row on this network
+
+
+def totals_of(weeks: list[WeekNetwork], scope: Scope) -> Totals:
+    """The period's totals from its weekly sums (no second scan). A person has one row per
+    meeting, so their meetings are their rows; an org's are its lead rows."""
+    rows = sum(w.rows for w in weeks)
+    meetings = rows if scope.email is not None else sum(w.leads for w in weeks)
+    return Totals(
+        meetings, rows, sum(w.minutes for w in weeks), sum(w.poor_minutes for w in weeks)
+    )
+
+
 def save_meeting(meeting_id: str, rows: list[dict]) -> int:
     """Insert or update one row per participant of one meeting; rows of participants the new
     analysis no longer has are removed. Idempotent: analysing twice leaves the same rows."""
@@ -76,8 +98,8 @@ def prune(before: datetime) -> int:
     return HistoryRow.delete().where(HistoryRow.start < to_utc_naive(before)).execute()
 
 
-def weekly(scope: Scope, since: datetime, until: datetime) -> list[tuple[int, str, float, float]]:
-    """(Monday's UTC day number, network, participant-minutes, poor minutes), by week."""
+def weekly(scope: Scope, since: datetime, until: datetime) -> list[WeekNetwork]:
+    """Sums per (week, network type), oldest week first."""
     week = (HistoryRow.day + 3) / 7
     query = (
         HistoryRow.select(
@@ -85,20 +107,25 @@ def weekly(scope: Scope, since: datetime, until: datetime) -> list[tuple[int, st
             HistoryRow.network,
             fn.SUM(HistoryRow.minutes),
             fn.SUM(HistoryRow.poor_minutes),
+            fn.COUNT(SQL("*")),
+            fn.SUM(HistoryRow.lead),
         )
         .where(scope.where(since, until))
         .group_by(SQL("1"), HistoryRow.network)
-        .order_by(SQL("1"))
+        .order_by(SQL("1"), HistoryRow.network)
         .tuples()
     )
-    return [(int(w) * 7 - 3, net or "", float(m or 0), float(p or 0)) for w, net, m, p in query]
+    return [
+        WeekNetwork(int(w) * 7 - 3, net or "", float(m or 0), float(p or 0), int(n), int(k or 0))
+        for w, net, m, p, n, k in query
+    ]
 
 
 def totals(scope: Scope, since: datetime, until: datetime) -> Totals:
     row = (
         HistoryRow.select(
-            fn.COUNT(HistoryRow.meeting_id.distinct()),
-            fn.COUNT(HistoryRow.id),
+            fn.SUM(HistoryRow.lead),
+            fn.COUNT(SQL("*")),
             fn.SUM(HistoryRow.minutes),
             fn.SUM(HistoryRow.poor_minutes),
         )
@@ -106,15 +133,26 @@ def totals(scope: Scope, since: datetime, until: datetime) -> Totals:
         .tuples()
         .get()
     )
-    return Totals(int(row[0] or 0), int(row[1] or 0), float(row[2] or 0), float(row[3] or 0))
+    rows = int(row[1] or 0)
+    meetings = rows if scope.email is not None else int(row[0] or 0)
+    return Totals(meetings, rows, float(row[2] or 0), float(row[3] or 0))
+
+
+# Causes are given to fair and poor participants only (§11): filtering on the verdict lets both
+# queries below range-scan the (org_id, verdict, start, cause, email_lc) index.
+NOT_GOOD = ("fair", "poor")
 
 
 def top_causes(scope: Scope, since: datetime, until: datetime, n: int = 3) -> list[tuple[str, int]]:
     """The most frequent causes of fair and poor participants, with how many rows carry each."""
-    count = fn.COUNT(HistoryRow.id)
+    count = fn.COUNT(SQL("*"))
     query = (
         HistoryRow.select(HistoryRow.cause, count)
-        .where(scope.where(since, until) & (HistoryRow.cause != ""))
+        .where(
+            scope.where(since, until)
+            & HistoryRow.verdict.in_(NOT_GOOD)
+            & (HistoryRow.cause != "")
+        )
         .group_by(HistoryRow.cause)
         .order_by(count.desc(), HistoryRow.cause)
         .limit(n)
@@ -126,18 +164,28 @@ def top_causes(scope: Scope, since: datetime, until: datetime, n: int = 3) -> li
 def repeat_poor(
     scope: Scope, since: datetime, until: datetime, at_least: int = 2, limit: int = 10
 ) -> list[tuple[str, str, int]]:
-    """(email, name, poor meetings) of the people with at least `at_least` poor meetings."""
-    meetings = fn.COUNT(HistoryRow.meeting_id.distinct())
+    """(email, name, poor meetings) of the people with at least `at_least` poor meetings, most
+    first. A person has one row per meeting, so rows count meetings."""
+    meetings = fn.COUNT(SQL("*"))
     query = (
-        HistoryRow.select(HistoryRow.email_lc, fn.MAX(HistoryRow.name), meetings)
-        .where(scope.where(since, until) & (HistoryRow.verdict == "poor"))
+        HistoryRow.select(HistoryRow.email_lc, meetings)
+        .where(
+            scope.where(since, until) & (HistoryRow.verdict == "poor") & (HistoryRow.email_lc != "")
+        )
         .group_by(HistoryRow.email_lc)
         .having(meetings >= at_least)
         .order_by(meetings.desc(), HistoryRow.email_lc)
         .limit(limit)
         .tuples()
     )
-    return [(email, name or email, int(k)) for email, name, k in query]
+    found = [(email, int(k)) for email, k in query]
+    names = dict(
+        HistoryRow.select(HistoryRow.email_lc, fn.MAX(HistoryRow.name))
+        .where(scope.where(since, until) & HistoryRow.email_lc.in_([e for e, _ in found]))
+        .group_by(HistoryRow.email_lc)
+        .tuples()
+    ) if found else {}
+    return [(email, names.get(email) or email, k) for email, k in found]
 
 
 EXPORT_COLUMNS = (
@@ -200,3 +248,10 @@ def person_meetings(
         .tuples()
     )
     return [(mid, start, float(p or 0), float(m or 0)) for mid, start, p, m in query]
+
+
+def insert_rows(rows: list[dict]) -> None:
+    """Plain bulk insert (no upsert) for loading many meetings at once: bench and imports."""
+    with database.atomic():
+        for first in range(0, len(rows), _BATCH * 5):
+            HistoryRow.insert_many(rows[first : first + _BATCH * 5]).execute()

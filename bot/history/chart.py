@@ -5,10 +5,14 @@ images at about 500–600 px wide and nobody opens a trend to read it."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bot.quality.chart_style import GRID, MUTED, TEXT, Chart
+
+if TYPE_CHECKING:
+    from storage.history import WeekNetwork
 
 WIDTH_IN, HEIGHT_IN = 7.2, 4.4  # 720 × 440 px: shown at ~560 px, type stays ≥ 9 px
 EPOCH = date(1970, 1, 1)
@@ -34,7 +38,7 @@ def _monday(day_number: int) -> date:
 
 
 def weekly_shares(
-    weekly: list[tuple[int, str, float, float]], since: datetime, until: datetime
+    weekly: list[WeekNetwork], since: datetime, until: datetime
 ) -> tuple[list[date], dict[str, np.ndarray]]:
     """Every Monday from the period's first week to its last, and per network group the % poor
     minutes of each week (NaN when that group had no minutes that week)."""
@@ -47,12 +51,12 @@ def weekly_shares(
         monday += timedelta(days=7)
     index = {w: k for k, w in enumerate(weeks)}
     sums = {key: np.zeros((len(weeks), 2)) for key, *_ in [*NETWORKS, ALL]}
-    for day_number, network, minutes, poor in weekly:
-        k = index.get(_monday(day_number))
+    for w in weekly:
+        k = index.get(_monday(w.monday))
         if k is None:
             continue
-        for key in (network_group(network), "all"):
-            sums[key][k] += (minutes, poor)
+        for key in (network_group(w.network), "all"):
+            sums[key][k] += (w.minutes, w.poor_minutes)
     shares = {}
     for key, arr in sums.items():
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -67,7 +71,7 @@ def _step(top: float) -> float:
 
 
 def trends_chart(
-    weekly: list[tuple[int, str, float, float]],
+    weekly: list[WeekNetwork],
     since: datetime,
     until: datetime,
     title: str,

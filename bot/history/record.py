@@ -58,7 +58,7 @@ def history_rows(meeting: dict, report: MeetingReport, org_id: str | None) -> li
     host = str(meeting.get("hostEmail") or "").strip().lower()
     title = str(meeting.get("title") or report.title or "")
     rows = []
-    for p in report.participants:
+    for index, p in enumerate(report.participants):
         by_channel = getattr(p, "poor_minutes_by_channel", None) or {}
         email = (p.email or "").strip()
         rows.append(
@@ -83,6 +83,7 @@ def history_rows(meeting: dict, report: MeetingReport, org_id: str | None) -> li
                 "poor_sharing": _num(by_channel.get("share")),
                 "verdict": p.verdict,
                 "cause": _cause(p),
+                "lead": int(index == 0),
                 "recorded_at": datetime.now(UTC).replace(tzinfo=None),
             }
         )

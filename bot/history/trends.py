@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.quality.cards import card, cut_markdown, facts, md_escape, text
 from storage import history
-from storage.history import Scope, Totals
+from storage.history import Scope, Totals, WeekNetwork, totals_of
 
 TOP_CAUSES = 3
 REPEAT_AT_LEAST = 2  # poor meetings in the period that make someone worth a look (§12)
@@ -21,7 +21,7 @@ class Trends:
     days: int
     since: datetime
     until: datetime
-    weekly: list[tuple[int, str, float, float]]  # (Monday's UTC day number, network, min, poor)
+    weekly: list[WeekNetwork]
     current: Totals
     previous: Totals
     causes: list[tuple[str, int]]
@@ -45,13 +45,14 @@ def load(scope: Scope, who: str, days: int, now: datetime, org_view: bool = Fals
     until = now.astimezone(UTC)
     since = until - timedelta(days=days)
     before = since - timedelta(days=days)
+    weeks = history.weekly(scope, since, until)
     return Trends(
         who=who,
         days=days,
         since=since,
         until=until,
-        weekly=history.weekly(scope, since, until),
-        current=history.totals(scope, since, until),
+        weekly=weeks,
+        current=totals_of(weeks, scope),
         previous=history.totals(scope, before, since),
         causes=history.top_causes(scope, since, until, TOP_CAUSES),
         repeat=history.repeat_poor(scope, since, until, REPEAT_AT_LEAST) if org_view else None,

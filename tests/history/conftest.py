@@ -128,6 +128,7 @@ def row(
         "poor_sharing": 0.0,
         "verdict": verdict or ("poor" if poor else "good"),
         "cause": cause,
+        "lead": 0,
         "recorded_at": start.astimezone(UTC).replace(tzinfo=None),
     }
 
@@ -137,7 +138,7 @@ def put(*rows: dict) -> None:
     for r in rows:
         by_meeting.setdefault(r["meeting_id"], []).append(r)
     for meeting_id, group in by_meeting.items():
-        history.save_meeting(meeting_id, group)
+        history.save_meeting(meeting_id, [{**r, "lead": int(k == 0)} for k, r in enumerate(group)])
 
 
 def days_ago(n: float, hour: int = 10) -> datetime:

@@ -30,10 +30,10 @@ def test_weekly_sums_are_grouped_by_monday_and_network(runtime):
     )
     weeks = history.weekly(ORG, NOW - timedelta(days=7), NOW)
     monday = (date(2026, 11, 30) - date(1970, 1, 1)).days
-    assert weeks == [
-        (monday - 7, "wifi", 30.0, 30.0),
-        (monday, "cellular", 30.0, 6.0),
-        (monday, "wifi", 60.0, 3.0),
+    assert [(w.monday, w.network, w.minutes, w.poor_minutes, w.rows, w.leads) for w in weeks] == [
+        (monday - 7, "wifi", 30.0, 30.0, 1, 1),
+        (monday, "cellular", 30.0, 6.0, 1, 1),
+        (monday, "wifi", 60.0, 3.0, 2, 1),
     ]
     mondays, shares = weekly_shares(weeks, NOW - timedelta(days=7), NOW)
     assert mondays == [date(2026, 11, 23), date(2026, 11, 30)]
