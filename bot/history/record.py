@@ -48,24 +48,29 @@ def _num(value: Any) -> float:
         return 0.0
 
 
+def _short(value: object) -> str:
+    """Fits a CharField (PostgreSQL's varchar(255) refuses longer text; SQLite would not)."""
+    return str(value or "").strip()[:255]
+
+
 def history_rows(meeting: dict, report: MeetingReport, org_id: str | None) -> list[dict]:
     """The rows of one analysed meeting, one per participant (pure)."""
     start = report.start or parse_time(meeting.get("start"))
     if start is None:
         return []  # nothing to place in time: an empty meeting with no samples
     start = start.astimezone(UTC)
-    meeting_id = str(meeting.get("id") or report.meeting_id)
-    host = str(meeting.get("hostEmail") or "").strip().lower()
+    meeting_id = _short(meeting.get("id") or report.meeting_id)
+    host = _short(meeting.get("hostEmail")).lower()
     title = str(meeting.get("title") or report.title or "")
     rows = []
     for index, p in enumerate(report.participants):
         by_channel = getattr(p, "poor_minutes_by_channel", None) or {}
-        email = (p.email or "").strip()
+        email = _short(p.email)
         rows.append(
             {
                 "meeting_id": meeting_id,
-                "participant_key": p.key[:255],
-                "org_id": org_id or "",
+                "participant_key": _short(p.key),
+                "org_id": _short(org_id),
                 "start": start.replace(tzinfo=None),
                 "day": day_number(start),
                 "title": title,
@@ -73,16 +78,16 @@ def history_rows(meeting: dict, report: MeetingReport, org_id: str | None) -> li
                 "name": p.name or "",
                 "email": email,
                 "email_lc": email.lower(),
-                "network": p.network or "",
-                "client": p.client or "",
-                "transport": _transport(p),
+                "network": _short(p.network),
+                "client": _short(p.client),
+                "transport": _short(_transport(p)),
                 "minutes": _num(getattr(p, "active_minutes", p.data_minutes)),
                 "poor_minutes": _num(p.poor_minutes),
                 "poor_audio": _num(by_channel.get("audio")),
                 "poor_video": _num(by_channel.get("video")),
                 "poor_sharing": _num(by_channel.get("share")),
-                "verdict": p.verdict,
-                "cause": _cause(p),
+                "verdict": _short(p.verdict),
+                "cause": _short(_cause(p)),
                 "lead": int(index == 0),
                 "recorded_at": datetime.now(UTC).replace(tzinfo=None),
             }
@@ -94,7 +99,7 @@ def record_meeting(meeting: dict, report: MeetingReport, org_id: str | None) -> 
     """Keep the meeting's participants in the history; returns how many rows it holds.
 
     A failure here must never cost the person their answer: it is logged, not raised."""
-    meeting_id = str(meeting.get("id") or report.meeting_id)
+    meeting_id = _short(meeting.get("id") or report.meeting_id)
     if not meeting_id:
         return 0
     try:
