@@ -8,22 +8,49 @@ Thursday), plain integer arithmetic that SQLite and PostgreSQL agree on.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from peewee import EXCLUDED, SQL, fn
+from peewee import SQL, PostgresqlDatabase, fn
 
 from storage.db import database, to_utc_naive
 from storage.models import HistoryRow
 
-# Columns a re-analysis may change: everything but the identity.
-_UPDATED = [
-    f
-    for f in HistoryRow._meta.sorted_fields
-    if f.name not in ("id", "meeting_id", "participant_key")
-]
-_BATCH = 100  # rows per INSERT: SQLite's variable limit is 32766, 24 columns each
+_FIELDS = [f for f in HistoryRow._meta.sorted_fields if f.name != "id"]
+_IDENTITY = ("meeting_id", "participant_key")
+_BATCH = 500  # rows per INSERT: 24 parameters each, far under SQLite's limit of 32766
+
+
+@functools.lru_cache(maxsize=32)
+def _upsert_sql(rows: int, param: str) -> str:
+    """One multi-row INSERT … ON CONFLICT DO UPDATE, the same text for SQLite (≥ 3.24) and
+    PostgreSQL. Written by hand because Peewee spends ~5 ms building it for 50 rows, which is
+    the whole budget of recording a meeting; the text is cached per row count."""
+    columns = ", ".join(f'"{f.column_name}"' for f in _FIELDS)
+    one = "(" + ", ".join([param] * len(_FIELDS)) + ")"
+    updates = ", ".join(
+        f'"{f.column_name}" = excluded."{f.column_name}"'
+        for f in _FIELDS
+        if f.name not in _IDENTITY
+    )
+    return (
+        f'INSERT INTO "{HistoryRow._meta.table_name}" ({columns}) VALUES '
+        + ", ".join([one] * rows)
+        + f' ON CONFLICT ("meeting_id", "participant_key") DO UPDATE SET {updates}'
+    )
+
+
+def _params(rows: list[dict]) -> list:
+    out: list = []
+    for row in rows:
+        for f in _FIELDS:
+            value = row[f.name] if f.name in row else f.default() if callable(f.default) else (
+                f.default
+            )
+            out.append(f.db_value(value))
+    return out
 
 
 @dataclass(frozen=True)
@@ -81,15 +108,18 @@ def save_meeting(meeting_id: str, rows: list[dict]) -> int:
     analysis no longer has are removed. Idempotent: analysing twice leaves the same rows."""
     keys = [row["participant_key"] for row in rows]
     with database.atomic():
+        if isinstance(database.obj, PostgresqlDatabase):
+            # No wait for the WAL flush (~2 ms with fsync on, half the budget): the rows are
+            # derived from quality data already stored durably in the cache, and a server crash
+            # can lose at most the last fraction of a second of them, never corrupt anything.
+            database.execute_sql("SET LOCAL synchronous_commit TO OFF")
         stale = HistoryRow.delete().where(HistoryRow.meeting_id == meeting_id)
         if keys:
             stale = stale.where(HistoryRow.participant_key.not_in(keys))
         stale.execute()
         for first in range(0, len(rows), _BATCH):
-            HistoryRow.insert_many(rows[first : first + _BATCH]).on_conflict(
-                conflict_target=[HistoryRow.meeting_id, HistoryRow.participant_key],
-                update={f: getattr(EXCLUDED, f.column_name) for f in _UPDATED},
-            ).execute()
+            batch = rows[first : first + _BATCH]
+            database.execute_sql(_upsert_sql(len(batch), database.param), _params(batch))
     return len(rows)
 
 
@@ -138,8 +168,7 @@ def totals(scope: Scope, since: datetime, until: datetime) -> Totals:
     return Totals(meetings, rows, float(row[2] or 0), float(row[3] or 0))
 
 
-# Causes are given to fair and poor participants only (§11): filtering on the verdict lets both
-# queries below range-scan the (org_id, verdict, start, cause, email_lc) index.
+# Causes are given to fair and poor participants only (§11).
 NOT_GOOD = ("fair", "poor")
 
 
@@ -167,14 +196,18 @@ def repeat_poor(
     """(email, name, poor meetings) of the people with at least `at_least` poor meetings, most
     first. A person has one row per meeting, so rows count meetings."""
     meetings = fn.COUNT(SQL("*"))
+    # Grouped by an expression, not the column: otherwise SQLite's planner walks the
+    # (email_lc, start) index for its order and reads 500,000 table rows instead of the covering
+    # index (1.1 s against 0.09 s at 500,000 rows). PostgreSQL plans both the same.
+    person = SQL("\"email_lc\" || ''")
     query = (
-        HistoryRow.select(HistoryRow.email_lc, meetings)
+        HistoryRow.select(person, meetings)
         .where(
             scope.where(since, until) & (HistoryRow.verdict == "poor") & (HistoryRow.email_lc != "")
         )
-        .group_by(HistoryRow.email_lc)
+        .group_by(SQL("1"))
         .having(meetings >= at_least)
-        .order_by(meetings.desc(), HistoryRow.email_lc)
+        .order_by(meetings.desc(), SQL("1"))
         .limit(limit)
         .tuples()
     )
@@ -253,5 +286,5 @@ def person_meetings(
 def insert_rows(rows: list[dict]) -> None:
     """Plain bulk insert (no upsert) for loading many meetings at once: bench and imports."""
     with database.atomic():
-        for first in range(0, len(rows), _BATCH * 5):
-            HistoryRow.insert_many(rows[first : first + _BATCH * 5]).execute()
+        for first in range(0, len(rows), _BATCH):
+            HistoryRow.insert_many(rows[first : first + _BATCH]).execute()
