@@ -28,7 +28,6 @@ import os
 import random
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from rounds import alternate, ratios, spread  # noqa: E402
 
 from bot.history.chart import trends_chart  # noqa: E402
 from bot.history.export import HEADER, csv_cells, export  # noqa: E402
@@ -178,22 +179,19 @@ def export_naive(days: int) -> bytes:
     return buf.getvalue().encode()
 
 
-# Measuring --------------------------------------------------------------------------------------
-def rounds(pairs: list[tuple[str, Callable[[], object]]], n: int) -> dict[str, list[float]]:
-    """Alternate the variants round by round (and their order), so drift hits both alike."""
-    times: dict[str, list[float]] = {name: [] for name, _ in pairs}
-    for k in range(n):
-        for name, fn in pairs if k % 2 == 0 else list(reversed(pairs)):
-            t0 = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t0)
-    return times
+# Measuring (alternating rounds: bench/rounds.py) ----------------------------------------------
+def timed(fn: Callable[[], object]) -> Callable[[], float]:
+    def run() -> float:
+        t0 = time.perf_counter()
+        fn()
+        return time.perf_counter() - t0
+
+    return run
 
 
 def show(label: str, seconds: list[float], unit: str = "s", scale: float = 1.0) -> str:
-    vals = [v * scale for v in seconds]
-    return (f"  {label:<34} median {statistics.median(vals):8.3f} {unit}   "
-            f"min–max {min(vals):.3f}–{max(vals):.3f} {unit}   (n={len(vals)})")
+    fmt = "{:.3f}" if unit == "s" else "{:.2f}"
+    return f"  {label:<38} {spread([v * scale for v in seconds], fmt)} {unit}  (n={len(seconds)})"
 
 
 def writing_cost(n: int) -> tuple[list[float], list[float]]:
@@ -231,14 +229,19 @@ def run_backend(name: str, url: str, data: list[dict], args: argparse.Namespace)
     png, _ = trends_sql(400)
     assert png.startswith(b"\x89PNG")
     assert export_sql(30) == export_naive(30), "the two exports differ"
-    t = rounds([("trends org 400: SQL + chart", lambda: trends_sql(400)),
-                ("trends org 400: naive + chart", lambda: trends_naive(400))], args.rounds)
+    t = alternate([("trends org 400: SQL + chart", timed(lambda: trends_sql(400))),
+                   ("trends org 400: naive + chart", timed(lambda: trends_naive(400)))],
+                  args.rounds)
     for label, vals in t.items():
         print(show(label, vals))
-    e = rounds([("export 30 (org): SQL", lambda: export_sql(30)),
-                ("export 30 (org): naive", lambda: export_naive(30))], args.rounds)
+    sql, naive = t.values()
+    print(f"  naive / SQL per round: {spread(ratios(naive, sql), '{:.1f}')}×")
+    e = alternate([("export 30 (org): SQL", timed(lambda: export_sql(30))),
+                   ("export 30 (org): naive", timed(lambda: export_naive(30)))], args.rounds)
     for label, vals in e.items():
         print(show(label, vals))
+    sql, naive = e.values()
+    print(f"  naive / SQL per round: {spread(ratios(naive, sql), '{:.1f}')}×")
     rows30 = export_sql(30).count(b"\n") - 1
     print(f"  export 30 = {rows30:,} rows, {len(export_sql(30)) / 1e6:.1f} MB")
     inserts, upserts = writing_cost(args.writes)

@@ -51,8 +51,8 @@ def trends(ctx: Context) -> None:
         data.weekly,
         data.since,
         data.until,
-        f"Meeting quality trend — {view.who}, last {data.days} days",
-        "% poor participant-minutes per week, by network type",
+        f"Quality trend — {view.who}",
+        f"Last {data.days} days · % poor participant-minutes per week, by network",
     )
     ctx.reply(
         f"Meeting quality trend of **{view.who}** over the last {data.days} days.",

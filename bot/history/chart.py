@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.quality.chart_style import GRID, MUTED, TEXT, Chart
+from bot.quality.chart_style import GRID, MUTED, TEXT, WIDTH_IN, Chart
 
 if TYPE_CHECKING:
     from storage.history import WeekNetwork
 
-WIDTH_IN, HEIGHT_IN = 7.2, 4.4  # 720 × 440 px: shown at ~560 px, type stays ≥ 9 px
+HEIGHT_IN = 3.9  # with the house width (6 in at 200 dpi, 1200 px): at ~560 px, type ≥ 10 px
 EPOCH = date(1970, 1, 1)
 
 # Network types as Webex names them, in legend order; Okabe–Ito colours plus a dash each, so

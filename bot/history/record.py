@@ -7,7 +7,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.quality.analysis import MeetingReport, ParticipantReport
+from bot.quality.analysis import MeetingReport
 from bot.quality.samples import parse_time
 from storage import history
 
@@ -19,26 +19,6 @@ EPOCH_DAY = datetime(1970, 1, 1, tzinfo=UTC)
 def day_number(moment: datetime) -> int:
     """The UTC day of `moment` as days since 1970-01-01."""
     return (moment.astimezone(UTC) - EPOCH_DAY).days
-
-
-def _cause(p: ParticipantReport) -> str:
-    """The §11 cause word; until the causes analysis provides it, Part I's "metric (channel
-    direction)" label, which is §11's last rule anyway."""
-    cause = getattr(p, "cause", None)
-    if cause is not None:
-        return str(cause)
-    if p.verdict not in ("poor", "fair"):
-        return ""
-    labels = p.poor_due_to or p.fair_due_to
-    return labels[0] if labels else ""
-
-
-def _transport(p: ParticipantReport) -> str:
-    transport = getattr(p, "transport", None)
-    if transport is not None:
-        return str(transport)
-    seen = {t.upper() for s in p.streams.values() for t in s.transports if t}
-    return "TCP" if "TCP" in seen else "UDP" if "UDP" in seen else ""
 
 
 def _num(value: Any) -> float:
@@ -64,7 +44,7 @@ def history_rows(meeting: dict, report: MeetingReport, org_id: str | None) -> li
     title = str(meeting.get("title") or report.title or "")
     rows = []
     for index, p in enumerate(report.participants):
-        by_channel = getattr(p, "poor_minutes_by_channel", None) or {}
+        by_channel = p.poor_minutes_by_channel or {}
         email = _short(p.email)
         rows.append(
             {
@@ -80,14 +60,14 @@ def history_rows(meeting: dict, report: MeetingReport, org_id: str | None) -> li
                 "email_lc": email.lower(),
                 "network": _short(p.network),
                 "client": _short(p.client),
-                "transport": _short(_transport(p)),
-                "minutes": _num(getattr(p, "active_minutes", p.data_minutes)),
+                "transport": _short(p.transport),
+                "minutes": _num(p.active_minutes),
                 "poor_minutes": _num(p.poor_minutes),
                 "poor_audio": _num(by_channel.get("audio")),
                 "poor_video": _num(by_channel.get("video")),
                 "poor_sharing": _num(by_channel.get("share")),
                 "verdict": _short(p.verdict),
-                "cause": _short(_cause(p)),
+                "cause": _short(p.cause),
                 "lead": int(index == 0),
                 "recorded_at": datetime.now(UTC).replace(tzinfo=None),
             }

@@ -62,14 +62,15 @@ def test_rows_carry_the_meeting_and_the_participants_fields(runtime):
     assert (ana.network, bo.network, ana.client) == ("wifi", "ethernet", "Webex Desktop 44.5")
     assert ana.transport == "UDP"
     assert ana.verdict == "poor" and ana.poor_minutes == ana.minutes == 30
-    assert ana.cause.startswith("loss (")  # §11's last rule, until the causes analysis lands
+    assert (ana.poor_audio, ana.poor_video, ana.poor_sharing) == (30, 30, 0)
+    assert ana.cause == "Wi-Fi"  # §11: poor both ways on a wifi network
     assert bo.verdict == "good" and bo.cause == "" and bo.poor_minutes == 0
     assert dial_in.email == "" and dial_in.name == "Cy Diaz"
 
 
 @dataclass(frozen=True)
 class Person:
-    """A participant as the causes analysis reports it (COMMON.md's shared attributes)."""
+    """A participant with just the attributes the history reads (the causes interface)."""
 
     key: str
     name: str
@@ -96,7 +97,7 @@ class Report:
     participants: list[Person]
 
 
-def test_the_causes_attributes_are_used_when_the_report_has_them():
+def test_rows_take_the_causes_attributes_as_they_are():
     p = Person("eve@example.com", "Eve", "Eve@Example.com", "wifi", "Webex Mobile", "poor", 9, 40,
                "TCP", "TCP", 41.5, {"audio": 6.0, "video": 9.0, "share": 1.5})
     [row] = history_rows({"id": "m2", "title": "Sync"}, Report("m2", "Sync", START, [p]), "o")
