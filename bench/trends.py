@@ -47,8 +47,9 @@ from bot.history.export import HEADER, csv_cells, export  # noqa: E402
 from bot.history.record import day_number, record_meeting  # noqa: E402
 from bot.history.trends import REPEAT_AT_LEAST, TOP_CAUSES, Trends, load, trends_card  # noqa: E402
 from storage import history  # noqa: E402
-from storage.db import database, open_database  # noqa: E402
+from storage.db import database  # noqa: E402
 from storage.history import EXPORT_COLUMNS, Scope, Totals, WeekNetwork  # noqa: E402
+from storage.schema import open_database  # noqa: E402
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 ORG = "org-bench"

@@ -9,9 +9,10 @@ Thursday), plain integer arithmetic that SQLite and PostgreSQL agree on.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from peewee import SQL, PostgresqlDatabase, fn
 
@@ -145,14 +146,16 @@ def weekly(scope: Scope, since: datetime, until: datetime) -> list[WeekNetwork]:
         .order_by(SQL("1"), HistoryRow.network)
         .tuples()
     )
+    rows = cast(Iterable[tuple[int, str, float, float, int, int]], query)
     return [
         WeekNetwork(int(w) * 7 - 3, net or "", float(m or 0), float(p or 0), int(n), int(k or 0))
-        for w, net, m, p, n, k in query
+        for w, net, m, p, n, k in rows
     ]
 
 
 def totals(scope: Scope, since: datetime, until: datetime) -> Totals:
-    row = (
+    row = cast(
+        tuple,
         HistoryRow.select(
             fn.SUM(HistoryRow.lead),
             fn.COUNT(SQL("*")),
@@ -161,7 +164,7 @@ def totals(scope: Scope, since: datetime, until: datetime) -> Totals:
         )
         .where(scope.where(since, until))
         .tuples()
-        .get()
+        .get(),
     )
     rows = int(row[1] or 0)
     meetings = rows if scope.email is not None else int(row[0] or 0)
@@ -187,7 +190,7 @@ def top_causes(scope: Scope, since: datetime, until: datetime, n: int = 3) -> li
         .limit(n)
         .tuples()
     )
-    return [(cause, int(k)) for cause, k in query]
+    return [(cause, int(k)) for cause, k in cast(Iterable[tuple[str, int]], query)]
 
 
 def repeat_poor(
@@ -211,13 +214,16 @@ def repeat_poor(
         .limit(limit)
         .tuples()
     )
-    found = [(email, int(k)) for email, k in query]
-    names = dict(
-        HistoryRow.select(HistoryRow.email_lc, fn.MAX(HistoryRow.name))
-        .where(scope.where(since, until) & HistoryRow.email_lc.in_([e for e, _ in found]))
-        .group_by(HistoryRow.email_lc)
-        .tuples()
-    ) if found else {}
+    found = [(email, int(k)) for email, k in cast(Iterable[tuple[str, int]], query)]
+    names: dict[str, str] = {}
+    if found:
+        named = (
+            HistoryRow.select(HistoryRow.email_lc, fn.MAX(HistoryRow.name))
+            .where(scope.where(since, until) & HistoryRow.email_lc.in_([e for e, _ in found]))
+            .group_by(HistoryRow.email_lc)
+            .tuples()
+        )
+        names = dict(cast(Iterable[tuple[str, str]], named))
     return [(email, names.get(email) or email, k) for email, k in found]
 
 
@@ -280,7 +286,8 @@ def person_meetings(
         .group_by(HistoryRow.meeting_id)
         .tuples()
     )
-    return [(mid, start, float(p or 0), float(m or 0)) for mid, start, p, m in query]
+    rows = cast(Iterable[tuple[str, datetime, float, float]], query)
+    return [(mid, start, float(p or 0), float(m or 0)) for mid, start, p, m in rows]
 
 
 def insert_rows(rows: list[dict]) -> None:

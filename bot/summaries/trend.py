@@ -13,7 +13,9 @@ from storage import history
 TREND_DAYS = 7
 
 
-def past_days(email: str, day: date, tz: str, days: int = TREND_DAYS) -> list[tuple[date, float]]:
+def past_days(
+    email: str, day: date, tz: str, days: int = TREND_DAYS
+) -> list[tuple[date, float | None]]:
     """(local date, poor share) of the `days` days before `day` that have analysed meetings with
     data, oldest first. Summed over every participant of those meetings, like the day itself."""
     if not email:
@@ -27,4 +29,7 @@ def past_days(email: str, day: date, tz: str, days: int = TREND_DAYS) -> list[tu
         both = sums.setdefault(local, [0.0, 0.0])
         both[0] += poor
         both[1] += minutes
-    return sorted((d, poor / minutes) for d, (poor, minutes) in sums.items() if minutes > 0)
+    shares: list[tuple[date, float | None]] = [
+        (d, poor / minutes) for d, (poor, minutes) in sorted(sums.items()) if minutes > 0
+    ]
+    return shares
