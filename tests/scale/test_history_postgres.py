@@ -7,8 +7,9 @@ import pytest
 
 from bot.history.trends import load
 from storage import history
-from storage.db import database, open_database
+from storage.db import database
 from storage.history import Scope
+from storage.schema import open_database
 from tests.history.conftest import NOW, put, row
 
 
