@@ -125,6 +125,16 @@ def cmd_meetings(args: argparse.Namespace) -> int:
     return run_meetings(_config(), args.token_from, args.days)
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot.history.export import export_file
+
+    config = _config()
+    if not 1 <= args.days <= 400:
+        raise SystemExit("quality-bot: --days must be from 1 to 400")
+    print(export_file(config, args.days, args.out, args.org))
+    return 0
+
+
 def cmd_tokens(args: argparse.Namespace) -> int:
     from bot.crypto import rotate_key
 
@@ -236,6 +246,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--token-from", required=True, metavar="PERSON_EMAIL")
     s.add_argument("--days", type=int, default=7, help="how far back (1-30, default 7)")
     s.set_defaults(func=cmd_meetings)
+
+    s = sub.add_parser("export", help="the meeting-quality history as CSV, offline (no Webex call)")
+    s.add_argument("--days", type=int, default=30, help="the last DAYS days (1-400, default 30)")
+    s.add_argument("--out", required=True, metavar="FILE.csv")
+    s.add_argument("--org", default=None, metavar="ORG_ID", help="only this org's rows")
+    s.set_defaults(func=cmd_export)
 
     s = sub.add_parser("tokens", help="stored OAuth tokens")
     tsub = s.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -55,6 +55,7 @@ class Config:
     quality_min_interval: int = 300
     default_timezone: str = "UTC"
     log_level: str = "INFO"
+    history_days: int = 400  # days the per-participant history is kept (§12)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, dotenv: Path | None = None) -> Config:
@@ -98,6 +99,8 @@ class Config:
             raise ConfigError(
                 f"QUALITY_ADMINS must be comma-separated emails; {junk[0]!r} is not an email"
             )
+        if self.history_days < 1:
+            raise ConfigError("HISTORY_DAYS must be at least 1")
 
     def normalised(self) -> Config:
         return replace(
@@ -115,6 +118,11 @@ class Config:
         return self
 
     @property
+    def quality_admin_emails(self) -> list[str]:
+        """Lower-cased, blanks dropped, in the order given: emails are compared case-blind."""
+        return [e.strip().lower() for e in self.quality_admins.split(",") if e.strip()]
+
+    @property
     def webhook_url(self) -> str:
         return self.public_url + "/webhooks/webex"
 
@@ -129,11 +137,6 @@ class Config:
     @property
     def token_url(self) -> str:
         return self.webex_api_url + "/access_token"
-
-    @property
-    def quality_admin_emails(self) -> list[str]:
-        """Lower-cased, blanks dropped: emails are compared case-blind."""
-        return [e.strip().lower() for e in self.quality_admins.split(",") if e.strip()]
 
     @property
     def oauth_configured(self) -> bool:

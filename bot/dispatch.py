@@ -11,11 +11,11 @@ from bot import accounts
 from bot.access import ORG_BROKEN, ORG_LOOKUP_FAILED, OrgLookupFailed
 from bot.commands import CommandSet, UsageError, split_command
 from bot.context import Context
-from bot.mentions import command_text, mentions_bot, same_person
+from bot.mentions import command_text, mark_people, mentions_bot, same_person
 from bot.orgs import OrgNeedsReconnect, OrgNotConnected
 from bot.runtime import Runtime
 from bot.webex import RateLimited, Unavailable, WebexError
-from storage import inbox, qualities
+from storage import history, inbox, qualities
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +79,14 @@ class Dispatcher:
             self._pruned_at = now
             events = inbox.prune(older_than=KEEP_EVENTS, now=now)
             charts = qualities.prune_rendered(older_than=KEEP_CHARTS, now=now)
-            if events or charts:
-                log.info("housekeeping: forgot %d old events and %d old charts", events, charts)
+            rows = history.prune(before=now - timedelta(days=self.runtime.config.history_days))
+            if events or charts or rows:
+                log.info(
+                    "housekeeping: forgot %d old events, %d old charts and %d history rows",
+                    events,
+                    charts,
+                    rows,
+                )
 
     def recover(self) -> int:
         """At start: every unfinished event goes back on the queue."""
@@ -116,7 +122,8 @@ class Dispatcher:
         room_type = message.get("roomType") or data.get("roomType", "direct")
         if room_type == "group" and not mentions_bot(message, me["id"]):
             return False
-        text = command_text(message, me["id"], me.get("displayName", ""))
+        text = mark_people(command_text(message, me["id"], me.get("displayName", "")), message,
+                           me["id"])
         word, words = split_command(text)
         self.run(
             word,

@@ -198,11 +198,17 @@ def load_data(
 
 
 def quality_view(
-    meeting: dict, data: qualities.Cached, tz: str, view: View | None = None
+    meeting: dict,
+    data: qualities.Cached,
+    tz: str,
+    view: View | None = None,
+    org_id: str | None = None,
 ) -> tuple[bytes, dict, str]:
     """The `/quality` chart, card and markdown of this fetch of the data in zone `tz`, as
     `view` (bot/access.py) lets the asker see it (all of it when None): drawn once per view,
-    then kept beside the data (storage.qualities) for whoever asks next with the same view."""
+    then kept beside the data (storage.qualities) for whoever asks next with the same view.
+    Each analysis of the whole data leaves the meeting in the history (bot.history)."""
+    from bot.history import record_meeting
     from bot.quality.cards import quality_card
     from bot.quality.charts import quality_chart
 
@@ -212,6 +218,12 @@ def quality_view(
     made = qualities.rendered(meeting["id"], key, data.fetched_at)
     if made is None:
         report = analyze_meeting(items, shown)
+        # History keeps everyone's real rows: a restricted view's "Participant N" never goes
+        # there, so the whole data is analysed for it (once per fetch: the view is then cached).
+        whole = report if view is None or view.key == "all" else None
+        if whole is None:
+            whole = analyze_meeting(data.items, data.meeting or meeting)
+        record_meeting(data.meeting or meeting, whole, org_id)
         card, markdown = quality_card(report, fetched_at=data.fetched_at, tz=tz)
         if view is not None and view.note:
             markdown += f"\n\n_{view.note}_"

@@ -96,3 +96,16 @@ def command_text(message: dict, bot_id: str, bot_name: str) -> str:
 
 def mentions_bot(message: dict, bot_id: str) -> bool:
     return any(same_person(p, bot_id) for p in message.get("mentionedPeople") or [])
+
+
+def mark_people(text: str, message: dict, bot_id: str) -> str:
+    """Each @mention of a person other than the bot becomes one word, `@<personId>`, so a command
+    can take a person as an argument whatever their display name (`/trends @Alice Smith`)."""
+    for found in MENTION.finditer(message.get("html") or ""):
+        person_id = _mentioned_id(found.group("attrs"))
+        if not person_id or same_person(person_id, bot_id):
+            continue
+        name = " ".join(html_to_text(found.group("name")).split())
+        if name and name in text:
+            text = text.replace(name, f"@{person_id}", 1)
+    return text

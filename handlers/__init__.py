@@ -5,15 +5,29 @@ from bot.commands import CommandSet
 from handlers import (
     connect,
     disconnect,
+    export,
     help,
     meetings,
     quality,
     status,
     subscribe,
     summary,
+    trends,
     unsubscribe,
 )
 
 commands = CommandSet.of(
-    [help, connect, disconnect, status, meetings, quality, summary, subscribe, unsubscribe]
+    [
+        help,
+        connect,
+        disconnect,
+        status,
+        meetings,
+        quality,
+        summary,
+        subscribe,
+        unsubscribe,
+        trends,
+        export,
+    ]
 )

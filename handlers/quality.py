@@ -3,7 +3,7 @@
 Which connection reads it and what the asker may see of it are decided by bot/access.py.
 """
 
-from bot.access import REFUSAL, Refused
+from bot.access import REFUSAL, OrgLookupFailed, Refused
 from bot.commands import Arg, command
 from bot.context import Context
 from bot.meetings import (
@@ -75,10 +75,21 @@ def quality(ctx: Context) -> None:
         ctx.reply(seen.message)
         return
     tz = viewer.timezone or person_timezone(viewer.lister, ctx.config.default_timezone)
-    png, card, markdown = quality_view(meeting, data, tz, seen)
+    png, card, markdown = quality_view(meeting, data, tz, seen, org_id=_history_org(ctx, viewer))
     ctx.reply(
         f"Media quality of **{seen.meeting.get('title') or meeting['id']}**: latency, jitter and "
         "packet loss per participant.",
         upload=Upload(f"quality-{meeting['id'][:40]}.png", png),
     )
     ctx.reply(markdown, card=card)
+
+
+def _history_org(ctx: Context, viewer) -> str | None:
+    """Whose org's history the analysis joins: the org path's, else (Part I, own token, which
+    Webex lets read only its own org's meetings) the asker's org, looked up with the bot token."""
+    if viewer.org_id:
+        return viewer.org_id
+    try:
+        return ctx.runtime.access.org_of(ctx.person_id)
+    except OrgLookupFailed:
+        return None  # the rows are kept; only the org-wide view will not count them

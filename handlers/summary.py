@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.commands import Arg, UsageError, command
 from bot.context import Context
+from bot.history import visibility
 from bot.summaries import content, notices
 
 EXAMPLE = "e.g. `/summary 2026-03-09`"
@@ -41,6 +42,7 @@ def summary(ctx: Context) -> None:
         tz,
         clock=ctx.now,
         min_interval=ctx.config.quality_min_interval,
+        **visibility.summary_identity(ctx.runtime, ctx.person_id),
     )
     for post in content.render(composed):
         ctx.reply(post.markdown, card=post.card, upload=post.upload)

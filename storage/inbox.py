@@ -33,7 +33,9 @@ def _accept_sql() -> str:
     )
 
 
-_ACCEPT: dict[int, str] = {}
+# Keyed by the placeholder style, not id(database): a closed database's id can be reused by the
+# next one opened (a SQLite test followed by a PostgreSQL one), and "?" reached psycopg2.
+_ACCEPT: dict[str, str] = {}
 # Threads of one process take turns at the write: SQLite's own busy handler would make a loser
 # sleep whole milliseconds, which is most of a webhook acknowledgement's worst case.
 _WRITE = threading.Lock()
@@ -41,9 +43,9 @@ _WRITE = threading.Lock()
 
 def accept(resource: str, event: str, data_id: str, body: str, *, now: datetime) -> int | None:
     """Store a delivery; None when the same (resource, event, data.id) was accepted before."""
-    sql = _ACCEPT.get(id(database.obj))
+    sql = _ACCEPT.get(database.obj.param)
     if sql is None:
-        sql = _ACCEPT[id(database.obj)] = _accept_sql()
+        sql = _ACCEPT[database.obj.param] = _accept_sql()
     received = InboxEvent.received_at.db_value(to_utc_naive(now))
     params = (f"{resource}:{event}:{data_id}", resource, event, body, received)
     with _WRITE:

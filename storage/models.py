@@ -157,17 +157,65 @@ class SummaryRun(BaseModel):
         indexes = ((("room_id", "local_date"), True),)
 
 
-class DailyStat(BaseModel):
-    """A person's daily % poor minutes, kept for the 7-day trend after raw data expires."""
+class HistoryRow(BaseModel):
+    """One participant of one analysed meeting (contract §12), kept HISTORY_DAYS days.
 
-    person_id = CharField()
-    local_date = DateField()
-    timezone = CharField()
-    meetings = IntegerField(default=0)
-    poor_share = FloatField(null=True)
+    `day` is the start's UTC day number (days since 1970-01-01): weeks are then plain integer
+    arithmetic, the same on SQLite and PostgreSQL. `email_lc` and `host_lc` are lowercased
+    for indexed lookups; `email` keeps what Webex said, for the export.
+    """
+
+    meeting_id = CharField()
+    participant_key = CharField()  # the analysis's participant key: email (lowercased) or id
+    org_id = CharField(default="")  # "" when the meeting was read without an org connection
+    start = DateTimeField()
+    day = IntegerField()
+    title = TextField(default="")
+    host_lc = CharField(default="")
+    name = TextField(default="")
+    email = CharField(default="")
+    email_lc = CharField(default="")
+    network = CharField(default="")
+    client = CharField(default="")
+    transport = CharField(default="")
+    minutes = FloatField(default=0.0)  # minutes with data
+    poor_minutes = FloatField(default=0.0)  # minutes whose worst stream was poor (any channel)
+    poor_audio = FloatField(default=0.0)
+    poor_video = FloatField(default=0.0)
+    poor_sharing = FloatField(default=0.0)  # the "share" channel (screen sharing)
+    verdict = CharField(default="")
+    cause = CharField(default="")
+    # 1 on exactly one row of each meeting: an org's meetings are then counted with SUM over an
+    # index instead of COUNT(DISTINCT meeting_id) over the table.
+    lead = IntegerField(default=0)
+    recorded_at = DateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("person_id", "local_date", "timezone"), True),)
+        table_name = "history"
+        indexes = (
+            (("meeting_id", "participant_key"), True),
+            # Covering index: every org aggregate (weeks, totals, causes, repeat offenders) reads
+            # only this index, never the table. One wide index rather than one per query keeps
+            # recording a meeting cheap (each index is one more B-tree insert per row).
+            (
+                (
+                    "org_id",
+                    "start",
+                    "day",
+                    "network",
+                    "minutes",
+                    "poor_minutes",
+                    "lead",
+                    "verdict",
+                    "cause",
+                    "email_lc",
+                ),
+                False,
+            ),
+            (("email_lc", "start"), False),  # a person's rows: a few hundred, table reads are fine
+            (("host_lc", "start"), False),
+            (("start",), False),  # pruning
+        )
 
 
 ALL_MODELS: list[type[BaseModel]] = [
@@ -181,5 +229,5 @@ ALL_MODELS: list[type[BaseModel]] = [
     RenderedQuality,
     Subscription,
     SummaryRun,
-    DailyStat,
+    HistoryRow,
 ]

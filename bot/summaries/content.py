@@ -11,11 +11,12 @@ from time import monotonic
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.history import record_meeting
 from bot.quality.analysis import MeetingReport
 from bot.quality.daily import DaySummary, summarize_day
 from bot.summaries.schedule import local_day_bounds
+from bot.summaries.trend import past_days
 from bot.webex import Upload
-from storage import daily_stats
 
 if TYPE_CHECKING:
     from bot.webex import UserClient
@@ -41,10 +42,17 @@ class Post:
 
 
 def fetch_reports(
-    user: UserClient, day: date, tz: str, *, clock: Callable[[], datetime], min_interval: int
+    user: UserClient,
+    day: date,
+    tz: str,
+    *,
+    clock: Callable[[], datetime],
+    min_interval: int,
+    org_id: str = "",
 ) -> tuple[int, list[MeetingReport], list[tuple[str, str]]]:
     """The person's meetings of that local day and their reports, through the shared cache and
-    lease of bot.meetings (one analytics call per meeting per interval, whoever asks)."""
+    lease of bot.meetings (one analytics call per meeting per interval, whoever asks); each
+    analysed meeting is kept in the history."""
     from bot import meetings
 
     start, end = local_day_bounds(day, ZoneInfo(tz))
@@ -59,6 +67,7 @@ def fetch_reports(
         except meetings.QualityUnavailable as exc:
             unavailable.append((meeting.get("title") or meeting.get("id", "?"), str(exc)))
             continue
+        record_meeting(meeting, report, org_id)
         reports.append(report)
     return len(found), reports, unavailable
 
@@ -71,16 +80,16 @@ def compose(
     *,
     clock: Callable[[], datetime],
     min_interval: int,
+    org_id: str = "",
+    email: str = "",
 ) -> DayContent:
-    """One person's local day: reports, the 7-day history, and the day stored for later trends.
+    """One person's local day: its reports, each kept in the history (for `org_id`), and the
+    7-day trend, which that history answers for the person's `email` (bot.history.daily).
     `clock` and `min_interval` are those of bot.meetings.load_data."""
     count, reports, unavailable = fetch_reports(
-        user, day, tz, clock=clock, min_interval=min_interval
+        user, day, tz, clock=clock, min_interval=min_interval, org_id=org_id
     )
-    summary = summarize_day(day, tz, reports, daily_stats.history(person_id, tz, day))
-    # A day whose data is all gone (expired, refused) must not overwrite what was known.
-    if summary.poor_share is not None or count == 0:
-        daily_stats.save(person_id, day, tz, len(reports), summary.poor_share)
+    summary = summarize_day(day, tz, reports, past_days(email, day, tz))
     return DayContent(day, tz, summary, count, unavailable)
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot import accounts
+from bot.history import visibility
 from bot.summaries import content
 from bot.summaries.content import DayCache, DayContent, Post, with_note
 from bot.summaries.notices import announce_pauses
@@ -148,6 +149,7 @@ def _make(
         tz,
         clock=runtime.now,
         min_interval=runtime.config.quality_min_interval,
+        **visibility.summary_identity(runtime, person_id),
     )
     return composed, content.render(composed)
 

@@ -1,5 +1,5 @@
-"""The day's content: the subscriber's meetings of the local day, the 7-day history from
-DailyStat, and the messages (chart + card, or one short line)."""
+"""The day's content: the subscriber's meetings of the local day, the 7-day trend from the
+meeting history, and the messages (chart + card, or one short line)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import meetings
+from bot.history import record_meeting, visibility
 from bot.quality.analysis import analyze_meeting
 from bot.summaries import content, delivery
-from storage import daily_stats, subscriptions
+from storage import subscriptions, tokens
 from tests.quality import factory
 
 BERLIN = "Europe/Berlin"
@@ -51,6 +52,7 @@ def compose(runtime, person_id, user, day, tz):
         tz,
         clock=runtime.now,
         min_interval=runtime.config.quality_min_interval,
+        **visibility.summary_identity(runtime, person_id),
     )
 
 
@@ -107,23 +109,59 @@ def test_some_meetings_without_data_are_noted_beside_the_chart(runtime, fake):
     assert "2 meetings have no quality data (**Board**, **Hiring**)" in chart.markdown
 
 
-def test_trend_reads_the_previous_seven_days_and_stores_the_day(runtime, fake):
+def connect_alice() -> None:
+    """Alice's stored connection: the email her history is found by."""
+    tokens.save_for(
+        "alice",
+        email="Alice@Example.com",
+        display_name="Alice",
+        access_token=b"x",
+        refresh_token=b"y",
+        access_expires_at=datetime(2030, 1, 1, tzinfo=UTC),
+        refresh_expires_at=None,
+        scopes="",
+        now=datetime(2026, 3, 1, tzinfo=UTC),
+    )
+
+
+def analysed(meeting_id: str, start: datetime, loss: float, host: str = "") -> None:
+    """A meeting some earlier analysis kept in the history, with Alice in it unless she hosted."""
+    meeting = {**factory.meeting(start=start), "id": meeting_id, "hostEmail": host}
+    who = "Bob" if host else "Alice"
+    items = [factory.item(who, start=start, loss=loss), factory.item("Carol", start=start)]
+    record_meeting(meeting, analyze_meeting(items, meeting), None)
+
+
+def test_trend_reads_the_previous_seven_days_from_the_history(runtime, fake):
+    connect_alice()
+    berlin = ZoneInfo(BERLIN)
     for back in range(1, 9):  # day 8 is outside the window
-        daily_stats.save("alice", date(2026, 3, 9) - timedelta(days=back), BERLIN, 2, 0.01)
-    daily_stats.save("alice", date(2026, 3, 8), "UTC", 2, 0.9)  # another zone's cut: ignored
+        day = date(2026, 3, 9) - timedelta(days=back)
+        analysed(f"old-{back}", datetime(day.year, day.month, day.day, 10, tzinfo=berlin), 0.0)
+    # 00:30 in Berlin on the 9th is still the 8th in UTC: the day is cut in the zone.
+    analysed("late", datetime(2026, 3, 9, 0, 30, tzinfo=berlin), 12.0, host="alice@example.com")
+    analysed("not-hers", datetime(2026, 3, 5, 10, tzinfo=berlin), 12.0, host="dan@example.com")
     fake.add("m1", "Weekly Sync", loss=12.0)
     composed = compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
-    assert len(composed.summary.history) == 7
+    assert [d for d, _ in composed.summary.history] == [
+        date(2026, 3, 9) - timedelta(days=k) for k in range(7, 0, -1)
+    ]
+    assert composed.summary.baseline == 0.0  # Dan's meeting and the 9th's do not count
     assert composed.summary.trend == "worse"
-    stored = daily_stats.history("alice", BERLIN, date(2026, 3, 10))
-    assert stored[-1] == (date(2026, 3, 9), composed.summary.poor_share)
+    # The 9th, as the 10th's summary sees it: the meeting at 00:30 Berlin time.
+    later = compose(runtime, "alice", "user", date(2026, 3, 10), BERLIN)
+    assert later.summary.history[-1][0] == date(2026, 3, 9)
+    assert later.summary.history[-1][1] > 0
 
 
 def test_a_day_whose_data_is_gone_keeps_what_was_known(runtime, fake):
-    daily_stats.save("alice", date(2026, 3, 1), BERLIN, 3, 0.2)
+    connect_alice()
+    analysed("kept", datetime(2026, 3, 1, 10, tzinfo=ZoneInfo(BERLIN)), 12.0)
     fake.found.append({"id": "m9", "title": "Old"})  # expired: QualityUnavailable
     compose(runtime, "alice", "user", date(2026, 3, 1), BERLIN)
-    assert daily_stats.history("alice", BERLIN, date(2026, 3, 2)) == [(date(2026, 3, 1), 0.2)]
+    later = compose(runtime, "alice", "user", date(2026, 3, 2), BERLIN)
+    [(day, share)] = later.summary.history
+    assert day == date(2026, 3, 1) and share > 0
 
 
 def test_scheduled_send_with_real_content(scene, clock, posts, fake):
@@ -137,3 +175,17 @@ def test_scheduled_send_with_real_content(scene, clock, posts, fake):
     assert chart["upload"] and "Sent late: it was due at 07:30" in chart["markdown"]
     assert card["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
     assert delivery.run_due(scene) == 0
+
+
+def test_every_meeting_the_summary_analyses_is_kept_in_the_history(runtime, fake):
+    from storage.history import Scope, raw_rows
+
+    fake.add("m1", "Weekly Sync", loss=12.0)
+    fake.add("m2", "Design Review")
+    fake.found.append({"id": "m9", "title": "Board"})  # no data: nothing to keep
+    compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
+    compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)  # again: no duplicate
+    rows = raw_rows(Scope(), datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+    assert sorted((r.meeting_id, r.name) for r in rows) == [
+        (m, f"P{k}") for m in ("m1", "m2") for k in range(3)
+    ]
