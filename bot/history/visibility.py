@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.access import OrgLookupFailed
 from storage import tokens
 from storage.history import Scope
 
@@ -101,5 +102,10 @@ def export_view(runtime: Runtime, person_id: str, email: str) -> View:
 
 def summary_identity(runtime: Runtime, person_id: str) -> dict[str, str]:
     """What bot.summaries.content.compose needs to keep and read a subscriber's history: their
-    org, and the email their meetings are found by (their stored connection's; no Webex call)."""
-    return {"org_id": org_of(runtime, person_id), "email": stored_email(runtime, person_id)}
+    org (cached lookup; unknown when Webex will not say, which costs only the org view's count
+    of these rows, never the summary), and the email their meetings are found by."""
+    try:
+        org_id = org_of(runtime, person_id)
+    except OrgLookupFailed:
+        org_id = ""
+    return {"org_id": org_id, "email": stored_email(runtime, person_id)}

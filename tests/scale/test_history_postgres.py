@@ -10,7 +10,7 @@ from storage import history
 from storage.db import database
 from storage.history import Scope
 from storage.schema import open_database
-from tests.history.conftest import NOW, put, row
+from tests.history.conftest import NOW, ORG, put, row
 
 
 @pytest.fixture
@@ -30,12 +30,12 @@ def test_history_queries_agree_with_sqlite(pg):
     )
     # Analysed again without Bob: his row of meeting a goes, Ann's is updated in place.
     put(row("a", "ann@example.com", start=monday, poor=3, cause="Wi-Fi"))
-    weeks = history.weekly(Scope(org_id=""), NOW - timedelta(days=14), NOW)
+    weeks = history.weekly(Scope(org_id=ORG), NOW - timedelta(days=14), NOW)
     day = (date(2026, 11, 30) - date(1970, 1, 1)).days
     assert [(w.monday, w.network, w.rows, w.leads) for w in weeks] == [
         (day - 7, "wifi", 1, 1), (day, "wifi", 1, 1),
     ]
-    t = load(Scope(org_id=""), "the organization", 14, NOW, org_view=True)
+    t = load(Scope(org_id=ORG), "the organization", 14, NOW, org_view=True)
     assert (t.current.meetings, t.current.rows) == (2, 2)
     assert sorted(t.causes) == [("Wi-Fi", 1), ("upload", 1)]
     assert t.repeat == []

@@ -33,6 +33,13 @@ class CountingBot:
         return {"id": "m"}
 
 
+class NoOrgs:
+    """No org connection: Part I, where a summary's history has no org."""
+
+    def org_of(self, person_id: str) -> None:
+        return None
+
+
 class AnyoneConnected:
     def client_for(self, person_id: str) -> str:
         return person_id
@@ -59,6 +66,7 @@ def work(db_url: str, sends: str, name: str, now_iso: str, barrier, ticks: int) 
         Queue("immediate"),  # each due space is sent inline, by this process
         clock=lambda: now,
     )  # type: ignore[arg-type]
+    runtime.access = NoOrgs()  # type: ignore[assignment]
     build_worker(runtime)
     barrier.wait()  # both processes start the same tick together
     for _ in range(ticks):
