@@ -28,7 +28,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # The development server is both roles: the web app and, in-process, the worker.
     worker = build_worker(runtime)
     if args.sync_webhooks:
-        for line in webhook_admin.sync(runtime.webex, config) or ["webhooks already in sync"]:
+        for line in webhook_admin.sync(runtime.webex, config, runtime) or [
+            "webhooks already in sync"
+        ]:
             print(line, flush=True)
     app = create_app(runtime=runtime)
     consumer = None
@@ -69,9 +71,14 @@ def cmd_webhooks(args: argparse.Namespace) -> int:
     config = _config(*required)
     webex = BotClient(config.webex_bot_token, config.webex_api_url)
     if args.action == "sync":
-        lines = webhook_admin.sync(webex, config) or ["webhooks already in sync, nothing changed"]
+        runtime = _org_runtime(config)
+        lines = webhook_admin.sync(webex, config, runtime) or [
+            "webhooks already in sync, nothing changed"
+        ]
     elif args.action == "list":
-        lines = [webhook_admin.describe(h) for h in webex.webhooks()] or ["no webhooks"]
+        lines = [webhook_admin.describe(h) for h in webex.webhooks()]
+        lines += webhook_admin.list_org_hooks(_org_runtime(config))
+        lines = lines or ["no webhooks"]
     else:
         if not args.all:
             raise SystemExit(
@@ -81,6 +88,13 @@ def cmd_webhooks(args: argparse.Namespace) -> int:
         lines = webhook_admin.delete_all(webex) or ["no webhooks to delete"]
     print("\n".join(lines))
     return 0
+
+
+def _org_runtime(config: Config):
+    """The database and clients, for the org connections' webhooks (the queue only enqueues)."""
+    from bot.app import build_runtime
+
+    return build_runtime(config)
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -181,6 +195,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         BotClient(config.webex_bot_token, config.webex_api_url) if config.webex_bot_token else None
     )
     results = doctor.run(config, stores, webex)
+    if webex is not None:
+        try:
+            results.extend(doctor.alerts_checks(_org_runtime(config)))
+        except Exception as exc:  # doctor reports, it does not crash
+            results.append((False, f"alerts could not be checked: {type(exc).__name__}"))
     for ok, line in results:
         print(("ok    " if ok else "FIX   ") + line)
     failed = sum(1 for ok, _ in results if not ok)

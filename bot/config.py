@@ -56,6 +56,10 @@ class Config:
     default_timezone: str = "UTC"
     log_level: str = "INFO"
     history_days: int = 400  # days the per-participant history is kept (§12)
+    # Alerts after a meeting (contract §10, §13)
+    alert_delay: int = 900
+    alert_poll_interval: int = 600
+    alert_min_poor_minutes: int = 3
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, dotenv: Path | None = None) -> Config:
@@ -101,6 +105,11 @@ class Config:
             )
         if self.history_days < 1:
             raise ConfigError("HISTORY_DAYS must be at least 1")
+        for name in ("alert_delay", "alert_min_poor_minutes"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name.upper()} must not be negative")
+        if self.alert_poll_interval < 1:
+            raise ConfigError("ALERT_POLL_INTERVAL must be at least 1 second")
 
     def normalised(self) -> Config:
         return replace(

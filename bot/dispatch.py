@@ -106,6 +106,10 @@ class Dispatcher:
             return self.on_action(data)
         if resource == "memberships":
             return self.on_membership(data)
+        if resource == "meetings":
+            from bot import alerts
+
+            return alerts.on_meeting_ended(self.runtime, body)
         return False
 
     def _from_bot(self, person_id: str, email: str) -> bool:

@@ -99,6 +99,65 @@ def org_checks(config: Config) -> list[Check]:
     return results
 
 
+def alerts_checks(runtime) -> list[Check]:
+    """The org webhook of each connected org, and how the alerts pipeline is doing."""
+    from datetime import timedelta
+
+    from bot.alerts import org
+    from bot.webhook_admin import org_hooks
+    from storage import alerts as store
+
+    connections = org.connections(runtime)
+    if not connections:
+        return [(True, "no org connection: alerts after meetings are off (`/connect org`)")]
+    results: list[Check] = []
+    url = runtime.config.webhook_url
+    for c in connections:
+        try:
+            hooks = org_hooks(org.client(runtime, c.org_id), runtime.config)
+        except (WebexError, org.NoOrgConnection) as exc:
+            results.append((False, f"org {c.org_id}: its webhooks cannot be read ({exc})"))
+            continue
+        fine = [
+            h
+            for h in hooks
+            if h.get("ownedBy") == "org"
+            and h.get("targetUrl") == url
+            and h.get("status", "active") == "active"
+        ]
+        if len(hooks) == 1 and fine:
+            results.append((True, f"org {c.org_id}: webhook meetings/ended active -> {url}"))
+        else:
+            results.append(
+                (
+                    False,
+                    f"org {c.org_id}: {len(hooks)} meetings/ended webhook(s), {len(fine)} "
+                    "correct (want exactly one): run `quality-bot webhooks sync`",
+                )
+            )
+    now = runtime.now()
+    late = store.overdue(now, timedelta(minutes=30))
+    results.append(
+        (late == 0, "alerts: no meeting overdue" if not late else
+         f"alerts: {late} meeting(s) overdue by 30+ min: is `quality-bot worker` running?")
+    )
+    failed = store.recent_failures(now - timedelta(days=7))
+    if failed:
+        last = failed[0]
+        results.append(
+            (False, f"alerts: {len(failed)}+ meeting(s) given up in 7 days; latest "
+             f"{last.meeting_id}: {last.error}")
+        )
+    else:
+        results.append((True, "alerts: none given up in the last 7 days"))
+    unknown = store.delivery_counts().get("unknown", 0)
+    if unknown:
+        results.append(
+            (True, f"alerts: {unknown} message(s) interrupted mid-post (maybe sent; not repeated)")
+        )
+    return results
+
+
 def run(config: Config, stores: Callable[[], list[Check]], webex: BotClient | None) -> list[Check]:
     results = _config(config)
     results.extend(stores())

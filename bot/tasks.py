@@ -18,6 +18,8 @@ PROCESS_EVENTS = "process_events"
 SEND_DAILY_SUMMARY = "send_daily_summary"
 SWEEP_INBOX = "sweep_inbox"  # periodic, every minute
 DAILY_SUMMARIES = "daily_summaries"  # periodic, every minute
+ALERT_MEETING = "alert_meeting"  # one meeting's alert run (bot/alerts/pipeline.py)
+MEETING_ALERTS = "meeting_alerts"  # periodic, every minute: the poll and the due runs
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class Work:
     sweep_inbox: Callable[[], None]
     daily_summaries: Callable[[], object]
     send_daily_summary: Callable[[str, date], object]
+    alert_meeting: Callable[[str, str | None], object]
+    meeting_alerts: Callable[[], object]
 
 
 class NotBound(RuntimeError):
@@ -42,8 +46,10 @@ class Tasks:
         self.send_daily_summary = huey.task(name=SEND_DAILY_SUMMARY, retries=0)(
             self._send_daily_summary
         )
+        self.alert_meeting = huey.task(name=ALERT_MEETING, retries=0)(self._alert_meeting)
         huey.periodic_task(crontab(), name=SWEEP_INBOX)(self._sweep_inbox)
         huey.periodic_task(crontab(), name=DAILY_SUMMARIES)(self._daily_summaries)
+        huey.periodic_task(crontab(), name=MEETING_ALERTS)(self._meeting_alerts)
 
     def bind(self, work: Work) -> None:
         self._work = work
@@ -70,3 +76,9 @@ class Tasks:
 
     def _daily_summaries(self) -> None:
         self.work.daily_summaries()
+
+    def _alert_meeting(self, meeting_id: str, token: str | None = None) -> None:
+        self.work.alert_meeting(meeting_id, token)
+
+    def _meeting_alerts(self) -> None:
+        self.work.meeting_alerts()

@@ -9,14 +9,14 @@ import logging
 
 from flask import Blueprint, current_app, jsonify, request
 
-from bot.webhook_admin import WANTED
+from bot.webhook_admin import ORG_HOOK, WANTED
 from storage import inbox
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
 
 RESOURCES: dict[str, set[str]] = {}
-for _resource, _event in WANTED:  # exactly what `webhooks sync` subscribes to
+for _resource, _event in (*WANTED, ORG_HOOK):  # exactly what `webhooks sync` subscribes to
     RESOURCES.setdefault(_resource, set()).add(_event)
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import handlers
+from bot import alerts
+from bot.alerts import pipeline
 from bot.dispatch import Dispatcher
 from bot.runtime import Runtime
 from bot.summaries import delivery
@@ -25,7 +27,7 @@ class Worker:
 
 
 def build_worker(runtime: Runtime, summary_days: DayCache | None = None) -> Worker:
-    """Give the runtime's queue its work: the chat commands and the daily summaries."""
+    """Give the runtime's queue its work: the chat commands, the daily summaries, the alerts."""
     worker = Worker(runtime, Dispatcher(runtime, handlers.commands), summary_days or DayCache())
     runtime.queue.tasks.bind(
         Work(
@@ -35,6 +37,8 @@ def build_worker(runtime: Runtime, summary_days: DayCache | None = None) -> Work
             send_daily_summary=lambda room_id, day: delivery.send_due(
                 runtime, room_id, day, worker.summary_days
             ),
+            alert_meeting=lambda meeting_id, token: pipeline.process(runtime, meeting_id, token),
+            meeting_alerts=lambda: alerts.periodic(runtime),
         )
     )
     return worker

@@ -3,11 +3,13 @@ dispatcher (`bot/worker.py`). A new command: a module here, listed below in `/he
 
 from bot.commands import CommandSet
 from handlers import (
+    alerts,
     connect,
     disconnect,
     export,
     help,
     meetings,
+    notify,
     quality,
     status,
     subscribe,
@@ -29,5 +31,7 @@ commands = CommandSet.of(
         unsubscribe,
         trends,
         export,
+        alerts,
+        notify,
     ]
 )

@@ -116,4 +116,11 @@ def status(ctx: Context) -> None:
     lines.extend(org_lines(ctx))
     lines.append("")
     lines.append(subscription_line(ctx.room_id, ctx.person_id, ctx.now()))
+    lines.append(alerts_lines(ctx))
     ctx.reply("\n".join(lines))
+
+
+def alerts_lines(ctx: Context) -> str:
+    from bot.alerts.commands import email_of, notify_state, space_state
+
+    return space_state(ctx.runtime, ctx.room_id) + "\n" + notify_state(email_of(ctx))

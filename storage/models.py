@@ -218,6 +218,74 @@ class HistoryRow(BaseModel):
         )
 
 
+class AlertMeeting(BaseModel):
+    """One ended meeting of a connected org on its way to alerts: seen, due, analysed, done.
+    The lease (owner, until) is the claim of the worker running it; status says how far it got."""
+
+    meeting_id = CharField(primary_key=True)
+    org_id = CharField(default="", index=True)
+    meeting = TextField(default="{}")  # JSON meeting instance, completed with GET /meetings/{id}
+    source = CharField(default="webhook")  # webhook|poll: who saw it first
+    ended_at = DateTimeField(null=True)
+    due_at = DateTimeField(index=True)
+    status = CharField(default="waiting", index=True)  # waiting|planned|alerted|silent|failed
+    attempts = IntegerField(default=0)
+    lease_owner = CharField(null=True)
+    lease_until = DateTimeField(null=True)
+    error = TextField(null=True)
+    seen_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True, index=True)
+
+
+class AlertDelivery(BaseModel):
+    """The claim for one alert message: unique per (meeting, target), created before posting.
+    target is `space:<roomId>` or `person:<email>`; status pending -> sending -> sent, or
+    skipped|failed|unknown (a `sending` whose worker died: maybe posted, never posted again)."""
+
+    id = AutoField()  # spelled out so the type checker knows it
+    meeting_id = CharField()
+    target = CharField()
+    kind = CharField()  # space|host|participant
+    content = TextField()  # JSON {"markdown", "card"}: what to post, fixed at planning
+    status = CharField(default="pending", index=True)
+    attempts = IntegerField(default=0)
+    claimed_by = CharField(null=True)
+    claimed_at = DateTimeField(null=True)
+    sent_at = DateTimeField(null=True, index=True)
+    error = TextField(null=True)
+
+    class Meta:
+        indexes = ((("meeting_id", "target"), True),)
+
+
+class AlertSpace(BaseModel):
+    """A space that said `/alerts on` (or off: the row keeps since when)."""
+
+    room_id = CharField(primary_key=True)
+    org_id = CharField(index=True)
+    enabled = BooleanField(default=True)
+    changed_by = CharField(default="")
+    since = DateTimeField(default=utcnow)
+
+
+class NotifyPreference(BaseModel):
+    """`/notify off`: a person who asked not to get 1:1 alerts (default on: no row)."""
+
+    email = CharField(primary_key=True)  # lower case, as quality items name people
+    person_id = CharField(default="")
+    enabled = BooleanField(default=True)
+    since = DateTimeField(default=utcnow)
+
+
+class AlertPoll(BaseModel):
+    """When the safety-net listing of an org's ended meetings last ran (and who runs it now)."""
+
+    org_id = CharField(primary_key=True)
+    polled_at = DateTimeField(null=True)
+    lease_until = DateTimeField(null=True)
+    found = IntegerField(default=0)
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     InboxEvent,
     Connection,
@@ -230,4 +298,9 @@ ALL_MODELS: list[type[BaseModel]] = [
     Subscription,
     SummaryRun,
     HistoryRow,
+    AlertMeeting,
+    AlertDelivery,
+    AlertSpace,
+    NotifyPreference,
+    AlertPoll,
 ]

@@ -246,3 +246,22 @@ class UserClient:
         url = f"{self.analytics_url}/meeting/qualities"
         params = {"meetingId": meeting_id, "max": page_size}
         return self._with_refresh(lambda t: list(self.http.paged(url, token=t, params=params)))
+
+    # The org's own webhook (meetings/ended, ownedBy org): bot tokens cannot own meeting hooks.
+    def webhooks(self) -> list[dict]:
+        url = f"{self.api_url}/webhooks"
+        return self._with_refresh(
+            lambda t: list(self.http.paged(url, token=t, params={"max": 100}))
+        )
+
+    def create_webhook(self, **fields: Any) -> dict:
+        url = f"{self.api_url}/webhooks"
+        return self._with_refresh(lambda t: self.http.json("POST", url, token=t, json=fields))
+
+    def update_webhook(self, webhook_id: str, **fields: Any) -> dict:
+        url = f"{self.api_url}/webhooks/{webhook_id}"
+        return self._with_refresh(lambda t: self.http.json("PUT", url, token=t, json=fields))
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        url = f"{self.api_url}/webhooks/{webhook_id}"
+        self._with_refresh(lambda t: self.http.request("DELETE", url, token=t))
