@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.alerts.rules import PoorParticipant
+from bot.alerts.rules import TIPS, PoorParticipant
 from bot.quality.cards import Card, card, cut_markdown, facts, md_escape, text
 from bot.quality.samples import parse_time, zone
 
@@ -52,7 +52,10 @@ def _title(meeting: dict) -> str:
 
 
 def _where(pp: PoorParticipant) -> str:
-    """`received (audio in, video in)`: the direction in words, then the poor streams."""
+    """`received (audio in, video in)`: the direction in words, then the poor streams (a
+    metric cause such as "loss (audio in)" names them already)."""
+    if " (" in pp.cause:
+        return pp.direction
     if not pp.streams:
         return pp.direction
     streams = ", ".join(pp.streams)
@@ -125,17 +128,22 @@ def host_message(
     return alert_message(meeting, poor, participants, tz, intro=intro)
 
 
-def _own_cause(pp: PoorParticipant) -> str:
+def _own_cause(pp: PoorParticipant) -> tuple[str, str]:
+    """(cause, tip) for the participant's own message: "from NAME" names someone else, so it
+    becomes "another participant's connection", with a tip that names no one either."""
     if pp.cause.startswith("from "):
-        return "another participant's connection (what you received from them was poor)"
-    return pp.cause
+        return (
+            "another participant's connection (what you received from them was poor)",
+            TIPS["from"],
+        )
+    return pp.cause, pp.tip
 
 
 def participant_message(meeting: dict, pp: PoorParticipant, tz: str) -> Message:
     """One poor participant's 1:1: their own cause and one concrete tip, no one else's name."""
     meeting_id = str(meeting.get("id", ""))
     title, span = _title(meeting), time_span(meeting, tz)
-    cause = _own_cause(pp)
+    cause, tip = _own_cause(pp)
     what = f"what you {pp.direction}" if pp.direction else "your media"
     heading = f"Your quality was poor in {title}"
     streams = ", ".join(pp.streams) or "media"
@@ -144,15 +152,15 @@ def participant_message(meeting: dict, pp: PoorParticipant, tz: str) -> Message:
         text(heading, weight="Bolder", size="Medium"),
         text(span, isSubtle=True),
         text(summary),
-        facts([("Most likely cause", cause), ("Tip", pp.tip)]),
+        facts([("Most likely cause", cause), ("Tip", tip)]),
     ]
     markdown = cut_markdown(
         "\n".join(
             [
-                f"**Your quality was poor in {md_escape(title)}** ({md_escape(span)})",
+                f"**Your quality was poor in {md_escape(title)}** — {md_escape(span)}",
                 md_escape(summary),
                 f"Most likely cause: **{md_escape(cause)}**",
-                f"Tip: {md_escape(pp.tip)}",
+                f"Tip: {md_escape(tip)}",
                 "Type `/notify off` to stop these messages.",
             ]
         )

@@ -50,10 +50,21 @@ def _directions(p: ParticipantReport) -> tuple[str, tuple[str, ...]]:
 
 
 def cause_of(p: Any) -> str:
-    """The analysis' §11 cause when it carries one, else Part I's metric and direction."""
+    """The analysis' §11 cause when it carries one; else the simple part of §11 read here
+    (transport, upload only, network type), else Part I's metric and direction."""
     cause = getattr(p, "cause", "") or ""
     if cause:
         return cause
+    poor = [s for s in getattr(p, "streams", {}).values() if s.verdict == "poor"]
+    if any("TCP" in s.transports for s in poor):
+        return "TCP"
+    if poor and all(s.direction == "out" for s in poor):
+        return "upload"
+    network = str(getattr(p, "network", "") or "")
+    if "wifi" in network:
+        return "Wi-Fi"
+    if "cellular" in network:
+        return "mobile data"
     return compact_reasons(list(getattr(p, "poor_due_to", []) or [])) or "poor quality"
 
 
