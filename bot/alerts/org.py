@@ -30,31 +30,43 @@ class OrgInfo:
     connected_by_email: str
 
 
-def _access() -> Any | None:
+def _access(runtime: Runtime) -> Any | None:
+    """The runtime's bot.access.Access (branch `org`), or None before it is merged."""
+    return getattr(runtime, "access", None)
+
+
+def _org_errors() -> tuple[type[Exception], ...]:
     try:
-        return importlib.import_module("bot.access")
+        orgs = importlib.import_module("bot.orgs")
     except ImportError:
-        return None
+        return (LookupError,)
+    return tuple(
+        e
+        for e in (getattr(orgs, "OrgNotConnected", None), getattr(orgs, "OrgNeedsReconnect", None))
+        if e
+    ) or (LookupError,)
 
 
 def connections(runtime: Runtime) -> list[OrgInfo]:
-    access = _access()
+    """Usable org connections (a broken one cannot read anything until reconnected)."""
+    access = _access(runtime)
     if access is None:
         return []
     return [
         OrgInfo(str(c.org_id), str(getattr(c, "connected_by_email", "") or ""))
         for c in access.org_connections()
+        if not getattr(c, "broken", False)
     ]
 
 
 def client(runtime: Runtime, org_id: str) -> UserClient:
     """The org connection's client (refreshing its token); NoOrgConnection when there is none."""
-    access = _access()
+    access = _access(runtime)
     if access is None:
         raise NoOrgConnection(org_id)
     try:
         found = access.org_client(org_id)
-    except LookupError:
+    except _org_errors():
         raise NoOrgConnection(org_id) from None
     if found is None:
         raise NoOrgConnection(org_id)
@@ -62,10 +74,15 @@ def client(runtime: Runtime, org_id: str) -> UserClient:
 
 
 def org_of(runtime: Runtime, person_id: str) -> str | None:
-    access = _access()
+    """The person's org id (GET /people/{id} with the bot token, cached); None when unknown."""
+    access = _access(runtime)
     if access is None or not person_id:
         return None
-    return access.org_of(person_id)
+    try:
+        return access.org_of(person_id)
+    except Exception as exc:  # OrgLookupFailed and Webex trouble: unknown, not fatal
+        log.info("org of a person unknown: %s", type(exc).__name__)
+        return None
 
 
 def configured_admins(runtime: Runtime) -> set[str]:
@@ -74,7 +91,7 @@ def configured_admins(runtime: Runtime) -> set[str]:
 
 
 def is_quality_admin(runtime: Runtime, email: str, org_id: str | None) -> bool:
-    access = _access()
+    access = _access(runtime)
     if access is not None and org_id:
         return bool(access.is_quality_admin(email, org_id))
     return email.lower() in configured_admins(runtime)
