@@ -106,3 +106,19 @@ def test_due_time_and_backoff():
     )
     assert rules.due_at({"id": "x"}, seen, 900) == seen + timedelta(seconds=900)
     assert [rules.backoff(n).total_seconds() for n in (1, 2, 3, 10)] == [60, 120, 240, 1800]
+
+
+def test_alert_settings_read_and_checked_at_start(tmp_path):
+    import pytest
+
+    from bot.config import Config, ConfigError
+
+    env = {"ALERT_DELAY": "60", "ALERT_POLL_INTERVAL": "30", "ALERT_MIN_POOR_MINUTES": "5"}
+    config = Config.from_env(env, dotenv=tmp_path / "none")
+    assert (config.alert_delay, config.alert_poll_interval, config.alert_min_poor_minutes) == (
+        60, 30, 5)
+    assert Config.from_env({}, dotenv=tmp_path / "none").alert_delay == 900
+    for bad in ({"ALERT_DELAY": "soon"}, {"ALERT_DELAY": "-1"}, {"ALERT_POLL_INTERVAL": "0"}):
+        with pytest.raises(ConfigError) as exc:
+            Config.from_env(bad, dotenv=tmp_path / "none")
+        assert next(iter(bad)) in str(exc.value)
