@@ -2,7 +2,7 @@
 quality, each `/alerts on` space, the host and each poor participant hear about it once.
 
 Modules: `rules` and `content` (pure), `pipeline` (the durable per-meeting run and the
-exactly-once posting), `poll` (the safety net), `org` (the one adapter to the org connection and
+exactly-once posting), `polling` (the safety net), `org` (the one adapter to the org connection and
 history), `commands` (what `/alerts`, `/notify` and `/status` say). Storage: storage/alerts.py.
 The entry points below import their modules lazily, so the web process can reach `org` (for the
 org webhook at `/connect org`) without loading the analysis.
@@ -30,7 +30,7 @@ def run_due(runtime: Runtime) -> int:
 
 
 def poll(runtime: Runtime) -> int:
-    from bot.alerts.poll import poll as listing
+    from bot.alerts.polling import poll as listing
 
     return listing(runtime)
 

@@ -9,11 +9,11 @@ from tests.alerts.conftest import ORG
 
 
 @pytest.fixture
-def chat(scene, posts):
+def chat(scene, worker, posts):
     def say(text: str, email: str, room: str = "room-1", person: str = "p-1") -> str:
         before = len(posts.items)
         word, *words = text.split()
-        scene.dispatcher.run(
+        worker.dispatcher.run(
             word.lstrip("/"), words, person_id=person, person_email=email, room_id=room,
             room_type="group", thread_id="t-1",
         )

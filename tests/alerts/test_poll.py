@@ -8,7 +8,7 @@ from datetime import timedelta
 import responses
 
 from bot import alerts
-from bot.alerts.poll import cutoff
+from bot.alerts.polling import cutoff
 from storage import alerts as store
 from tests.alerts.conftest import END, meeting_data
 from tests.conftest import API
