@@ -9,7 +9,9 @@ faster than the wall clock; the workers' clocks follow the same formula, and eac
 alerts scheduler (poll + due runs) every half second of wall time, i.e. every SPEED/2 simulated
 seconds, standing in for the production tick that a compressed clock would make too coarse.
 
-The org is connected through the real `/connect org` flow; "IT Quality" says `/alerts on`. All
+The org is connected through the real `/connect org` flow (before the org connection is merged,
+the alerts adapter in each bench worker is handed the sandbox admin's own token instead);
+"IT Quality" says `/alerts on`. All
 meetings start at once with durations of 1..60 minutes, so ~N/60 end each simulated minute; a
 quarter have one participant on a poor profile (wifi, cellular, tcp, cpu, upload). Afterwards the
 sandbox's own records are read: the bot's messages (alert cards per meeting, 1:1s per person and
@@ -58,20 +60,55 @@ def serve_sandbox(state_file: str, port: int) -> None:
     handle.thread.join()
 
 
-def run_worker(t0_real: float, t0_sim: str, speed: float, stop_file: str) -> None:
+def has_org_connection() -> bool:
+    try:
+        import bot.access  # noqa: F401  (branch `org`)
+    except ImportError:
+        return False
+    return True
+
+
+def stand_in_org(runtime, admin: dict) -> None:
+    """Without the org connection (branch `org` not merged): the alerts adapter gets the sandbox
+    admin's own token as the org connection, in this process."""
+    from bot.alerts import org
+    from bot.webex import TokenSource, UserClient
+
+    org_id = runtime.webex.person(admin["id"])["orgId"]
+
+    class AdminToken(TokenSource):
+        def access_token(self) -> str:
+            return admin["token"]
+
+        def refresh(self, rejected: str) -> str:
+            return admin["token"]
+
+    user = UserClient(AdminToken(), runtime.config.webex_api_url,
+                      runtime.config.webex_analytics_url, runtime.http)
+    org.connections = lambda rt: [org.OrgInfo(org_id, admin["email"])]
+    org.client = lambda rt, wanted: user
+    org.org_of = lambda rt, pid: runtime.webex.person(pid).get("orgId")
+    org.is_quality_admin = lambda rt, email, oid: email.lower() == admin["email"].lower()
+
+
+def run_worker(t0_real: float, t0_sim: str, speed: float, stop_file: str, admin: dict) -> None:
     from bot import alerts
+    from bot.app import build_runtime
     from bot.config import Config
-    from bot.runtime import build_runtime
+    from bot.worker import build_worker
 
     runtime = build_runtime(Config.from_env())
+    worker = build_worker(runtime)
+    if not has_org_connection():
+        stand_in_org(runtime, admin)
     runtime.clock = sim_clock(t0_real, datetime.fromisoformat(t0_sim), speed)
     consumer = runtime.queue.consumer(workers=4, in_process=True)
     consumer.start()
-    runtime.dispatcher.recover()
+    worker.recover()
     try:
         while not os.path.exists(stop_file):
             alerts.periodic(runtime)
-            runtime.dispatcher.sweep()
+            worker.dispatcher.sweep()
             time.sleep(0.5)
     finally:
         consumer.stop(graceful=True)
@@ -227,16 +264,27 @@ def main() -> int:
                                       env=env, stdout=subprocess.DEVNULL,
                                       stderr=_log(logs, work / "serve.log", "w")))
         wait(lambda: _answers(f"http://127.0.0.1:{bot_port}/healthz"), 60, "the receiver")
+        admin = state["people"][0]
         t0_real = time.time()
         t0_sim = datetime.fromisoformat(api.control("GET", "clock")["now"].replace("Z", "+00:00"))
         clock = sim_clock(t0_real, t0_sim, 1.0)  # real speed while setting up
         workers = []
         for n in range(args.workers):
             w = subprocess.Popen([*me, "--role", "worker", "--args", json.dumps(
-                [t0_real, t0_sim.isoformat(), 1.0, str(stop_file)])], env=env,
+                [t0_real, t0_sim.isoformat(), 1.0, str(stop_file), admin])], env=env,
                 stdout=subprocess.PIPE, stderr=_log(logs, work / f"worker{n}.log", "w"), text=True)
             workers.append(w)
-        connect_org(api, state["people"][0])
+        if has_org_connection():
+            connect_org(api, admin)  # the real /connect org; its end creates the org webhook
+        else:
+            os.environ.update(env)
+            from bot import webhook_admin
+            from bot.app import build_runtime
+            from bot.config import Config
+
+            here = build_runtime(Config.from_env())
+            stand_in_org(here, admin)
+            webhook_admin.sync_orgs(here)
         room = next(r for r in state["rooms"] if r["title"] == "IT Quality")
         say(api, state["people"][0], room, "/alerts on")
         # Setup done at real speed; now the simulated hour, with workers on the fast clock.
@@ -246,7 +294,7 @@ def main() -> int:
         stop_file.unlink()
         t0_real, t0_sim = time.time(), clock()
         workers = [subprocess.Popen([*me, "--role", "worker", "--args", json.dumps(
-            [t0_real, t0_sim.isoformat(), args.speed, str(stop_file)])], env=env,
+            [t0_real, t0_sim.isoformat(), args.speed, str(stop_file), admin])], env=env,
             stdout=subprocess.PIPE, stderr=_log(logs, work / f"worker{n}.log", "a"), text=True)
             for n in range(args.workers)]
         fast = sim_clock(t0_real, t0_sim, args.speed)
@@ -279,8 +327,8 @@ def main() -> int:
 
 def pipeline_states(database_url: str, ids: set[str]) -> dict:
     """The bot's own record: every meeting must have reached a final state."""
-    from storage.db import open_database
     from storage.models import AlertMeeting
+    from storage.schema import open_database
 
     open_database(database_url)
     rows = AlertMeeting.select(AlertMeeting.meeting_id, AlertMeeting.status)
