@@ -123,6 +123,7 @@ def callback() -> Response:
         return page(status, title, body)
     _tell(runtime.webex, connected.person_id, connected_message(connected))
     if connected.org_id:
+        _ensure_org_webhook(runtime, connected.org_id)
         return page(
             200,
             "Organization connected",
@@ -165,6 +166,19 @@ def connected_message(connected: Connected) -> str:
             "meeting quality data needs a Webex admin account with that scope and the Pro Pack."
         )
     return "\n\n".join(lines)
+
+
+def _ensure_org_webhook(runtime, org_id: str) -> None:
+    """§10: the org's one meetings/ended webhook, created with the new org token, so alerts
+    after meetings start at once. It never fails the page: `webhooks sync` repairs it and
+    `doctor` reports it."""
+    from bot.webhook_admin import ensure_org_webhook
+
+    try:
+        for change in ensure_org_webhook(org_id, runtime):
+            log.info("org webhook: %s", change)
+    except Exception as exc:
+        log.warning("org webhook not set up at /connect org (%s); run `webhooks sync`", exc)
 
 
 def _tell(webex: BotClient, person_id: str, markdown: str) -> None:

@@ -172,6 +172,18 @@ def overdue(now: datetime, late: timedelta) -> int:
     )
 
 
+def in_progress(now: datetime) -> int:
+    """Meetings a worker holds right now (a live lease)."""
+    return (
+        AlertMeeting.select()
+        .where(
+            AlertMeeting.lease_until.is_null(False)
+            & (AlertMeeting.lease_until >= to_utc_naive(now))
+        )
+        .count()
+    )
+
+
 def recent_failures(since: datetime, limit: int = 5) -> list[AlertMeeting]:
     return list(
         AlertMeeting.select()

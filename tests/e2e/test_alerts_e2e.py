@@ -217,7 +217,10 @@ def test_alert_in_space_host_and_participant_once_redelivery_and_poll_add_nothin
     assert store.get(meeting["id"]).source == "webhook"
     assert len(alert_posts(h, meeting["id"])) == 3
 
-    # The seeded meetings that ended meanwhile were alerted too: count every card in the space.
+    # The seeded meetings that ended meanwhile were alerted too: once the worker is idle, count
+    # every card in the space.
+    wait_for(lambda: not store.due(h.runtime.now()) and not store.in_progress(h.runtime.now()),
+             timeout=60, what="the worker to finish every due meeting")
     cards = [m for m in bot_posts(h) if m.get("roomId") == room and m.get("attachments")]
     [state] = h.ask(admin, room, "/alerts")
     assert "**on**" in state["markdown"]
