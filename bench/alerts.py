@@ -188,7 +188,9 @@ def connect_org(api: Api, admin: dict) -> None:
 
 
 def create_meetings(api: Api, n: int, rng: random.Random) -> dict[str, dict]:
-    people = [p for p in api.state["people"]]
+    # The org's people (the sandbox also has a second org, whose meetings are not ours to alert).
+    domain = api.state["people"][0]["email"].rpartition("@")[2]
+    people = [p for p in api.state["people"] if p["email"].endswith("@" + domain)]
     made: dict[str, dict] = {}
     for i in range(n):
         host = people[i % len(people)]
@@ -256,7 +258,7 @@ def main() -> int:
             "DATABASE_URL": args.database_url or f"sqlite:///{work}/bot.db",
             "QUEUE_URL": args.queue_url or f"sqlite:///{work}/queue.db",
             "TOKEN_KEY": Fernet.generate_key().decode(),
-            "LOG_LEVEL": "WARNING",
+            "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
         }
         qb = str(BIN / "quality-bot")
         subprocess.run([qb, "webhooks", "sync"], env=env, check=True, capture_output=True)
@@ -300,6 +302,7 @@ def main() -> int:
         fast = sim_clock(t0_real, t0_sim, args.speed)
         api.control("POST", "clock", json={"set": fast().isoformat()})
         made = create_meetings(api, args.meetings, random.Random(7))
+        (work / "meetings.json").write_text(json.dumps(made))  # for looking into a run
         created_at = fast()
         end_sim = max(datetime.fromisoformat(m["end"].replace("Z", "+00:00"))
                       for m in made.values()) + timedelta(seconds=900 + 120)
@@ -313,6 +316,7 @@ def main() -> int:
             rss += [json.loads(line)["peak_rss_mb"] for line in out.splitlines() if "peak" in line]
         report(api, made, state, room, args, rss, created_at, time.time() - t0_real,
                pipeline_states(env["DATABASE_URL"], set(made)))
+        print(f"work directory: {work}", file=sys.stderr)
     except Timeout as exc:
         print(exc, "; deliveries:", api.control("GET", "deliveries")["items"][-3:], "work:", work)
         return 1
