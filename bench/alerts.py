@@ -9,9 +9,7 @@ faster than the wall clock; the workers' clocks follow the same formula, and eac
 alerts scheduler (poll + due runs) every half second of wall time, i.e. every SPEED/2 simulated
 seconds, standing in for the production tick that a compressed clock would make too coarse.
 
-The org is connected through the real `/connect org` flow (before the org connection is merged,
-the alerts adapter in each bench worker is handed the sandbox admin's own token instead);
-"IT Quality" says `/alerts on`. All
+The org is connected through the real `/connect org` flow; "IT Quality" says `/alerts on`. All
 meetings start at once with durations of 1..60 minutes, so ~N/60 end each simulated minute; a
 quarter have one participant on a poor profile (wifi, cellular, tcp, cpu, upload). Afterwards the
 sandbox's own records are read: the bot's messages (alert cards per meeting, 1:1s per person and
@@ -60,38 +58,7 @@ def serve_sandbox(state_file: str, port: int) -> None:
     handle.thread.join()
 
 
-def has_org_connection() -> bool:
-    try:
-        import bot.access  # noqa: F401  (branch `org`)
-    except ImportError:
-        return False
-    return True
-
-
-def stand_in_org(runtime, admin: dict) -> None:
-    """Without the org connection (branch `org` not merged): the alerts adapter gets the sandbox
-    admin's own token as the org connection, in this process."""
-    from bot.alerts import org
-    from bot.webex import TokenSource, UserClient
-
-    org_id = runtime.webex.person(admin["id"])["orgId"]
-
-    class AdminToken(TokenSource):
-        def access_token(self) -> str:
-            return admin["token"]
-
-        def refresh(self, rejected: str) -> str:
-            return admin["token"]
-
-    user = UserClient(AdminToken(), runtime.config.webex_api_url,
-                      runtime.config.webex_analytics_url, runtime.http)
-    org.connections = lambda rt: [org.OrgInfo(org_id, admin["email"])]
-    org.client = lambda rt, wanted: user
-    org.org_of = lambda rt, pid: runtime.webex.person(pid).get("orgId")
-    org.is_quality_admin = lambda rt, email, oid: email.lower() == admin["email"].lower()
-
-
-def run_worker(t0_real: float, t0_sim: str, speed: float, stop_file: str, admin: dict) -> None:
+def run_worker(t0_real: float, t0_sim: str, speed: float, stop_file: str) -> None:
     from bot import alerts
     from bot.app import build_runtime
     from bot.config import Config
@@ -99,8 +66,6 @@ def run_worker(t0_real: float, t0_sim: str, speed: float, stop_file: str, admin:
 
     runtime = build_runtime(Config.from_env())
     worker = build_worker(runtime)
-    if not has_org_connection():
-        stand_in_org(runtime, admin)
     runtime.clock = sim_clock(t0_real, datetime.fromisoformat(t0_sim), speed)
     consumer = runtime.queue.consumer(workers=4, in_process=True)
     consumer.start()
@@ -273,20 +238,10 @@ def main() -> int:
         workers = []
         for n in range(args.workers):
             w = subprocess.Popen([*me, "--role", "worker", "--args", json.dumps(
-                [t0_real, t0_sim.isoformat(), 1.0, str(stop_file), admin])], env=env,
+                [t0_real, t0_sim.isoformat(), 1.0, str(stop_file)])], env=env,
                 stdout=subprocess.PIPE, stderr=_log(logs, work / f"worker{n}.log", "w"), text=True)
             workers.append(w)
-        if has_org_connection():
-            connect_org(api, admin)  # the real /connect org; its end creates the org webhook
-        else:
-            os.environ.update(env)
-            from bot import webhook_admin
-            from bot.app import build_runtime
-            from bot.config import Config
-
-            here = build_runtime(Config.from_env())
-            stand_in_org(here, admin)
-            webhook_admin.sync_orgs(here)
+        connect_org(api, admin)  # the real /connect org; its end creates the org webhook
         room = next(r for r in state["rooms"] if r["title"] == "IT Quality")
         say(api, state["people"][0], room, "/alerts on")
         # Setup done at real speed; now the simulated hour, with workers on the fast clock.
@@ -296,7 +251,7 @@ def main() -> int:
         stop_file.unlink()
         t0_real, t0_sim = time.time(), clock()
         workers = [subprocess.Popen([*me, "--role", "worker", "--args", json.dumps(
-            [t0_real, t0_sim.isoformat(), args.speed, str(stop_file), admin])], env=env,
+            [t0_real, t0_sim.isoformat(), args.speed, str(stop_file)])], env=env,
             stdout=subprocess.PIPE, stderr=_log(logs, work / f"worker{n}.log", "a"), text=True)
             for n in range(args.workers)]
         fast = sim_clock(t0_real, t0_sim, args.speed)

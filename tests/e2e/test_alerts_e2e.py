@@ -16,62 +16,17 @@ from storage import alerts as store
 from tests.conftest import sign
 from tests.e2e.harness import LINK, Harness, wait_for
 
-pytest.importorskip("sandbox.live_meetings", reason="needs live meetings (branch sandbox-org)")
-try:
-    import bot.access  # noqa: F401  (the org connection, branch `org`)
-
-    HAS_ORG_CONNECTION = True
-except ImportError:
-    HAS_ORG_CONNECTION = False
-
 
 @pytest.fixture
-def org_harness(sandbox, tmp_path, monkeypatch):
+def org_harness(sandbox, tmp_path):
     from storage.db import database
 
     h = Harness(sandbox, tmp_path)
     h.runtime.clock = sandbox.world.now
-    if HAS_ORG_CONNECTION:
-        connect_org(h, h.admin)
-    else:
-        stand_in_org(h, monkeypatch)
+    connect_org(h, h.admin)
     yield h
     h.stop()
     database.close()
-
-
-def stand_in_org(h: Harness, monkeypatch) -> None:
-    """Until the org connection (branch `org`) is merged, the alerts adapter is handed the
-    sandbox admin's own token as the org connection; everything else is the real thing."""
-    from bot.alerts import org
-    from bot.webex import TokenSource, UserClient
-
-    admin = h.admin
-    org_id = h.runtime.webex.person(admin.id)["orgId"]
-
-    class AdminToken(TokenSource):
-        def access_token(self) -> str:
-            return admin.token
-
-        def refresh(self, rejected: str) -> str:
-            return admin.token
-
-    user = UserClient(AdminToken(), h.config.webex_api_url, h.config.webex_analytics_url,
-                      h.runtime.http)
-
-    def client(runtime, wanted: str):
-        if wanted != org_id:
-            raise org.NoOrgConnection(wanted)
-        return user
-
-    monkeypatch.setattr(org, "connections", lambda rt: [org.OrgInfo(org_id, admin.email)])
-    monkeypatch.setattr(org, "client", client)
-    monkeypatch.setattr(org, "org_of", lambda rt, pid: h.runtime.webex.person(pid).get("orgId"))
-    monkeypatch.setattr(
-        org, "is_quality_admin", lambda rt, email, oid: email.lower() == admin.email.lower()
-    )
-    h.org_id = org_id
-    webhook_admin.sync_orgs(h.runtime)  # what the end of /connect org does
 
 
 def connect_org(h: Harness, admin) -> None:
@@ -90,7 +45,7 @@ def org_hooks(h: Harness) -> list[dict]:
 
 def test_connect_org_and_webhooks_sync_hold_exactly_one_org_webhook(org_harness):
     h = org_harness
-    [hook] = org_hooks(h)  # made by the end of /connect org (or the stand-in's sync)
+    [hook] = org_hooks(h)  # made by the end of /connect org
     assert (hook["event"], hook["ownedBy"], hook["targetUrl"]) == (
         "ended", "org", h.config.webhook_url)
     assert webhook_admin.sync(h.runtime.webex, h.config, h.runtime) == []
@@ -231,8 +186,6 @@ def test_show_quality_button_goes_through_the_quality_command(org_harness):
     h = org_harness
     admin, maya = h.admin, person(h, 1)
     room = it_quality(h)
-    if not HAS_ORG_CONNECTION:
-        h.connect(admin)  # /quality then reads with the admin's own connection
     h.ask(admin, room, "/alerts on")
     meeting = start_meeting(h, "Button E2E", admin, [(maya.email, maya.name, "wifi")])
     end_and_wait_seen(h, meeting)
