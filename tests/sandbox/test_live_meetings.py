@@ -168,5 +168,7 @@ def test_upload_profile_hurts_what_the_others_receive_in_the_same_minutes(sandbo
         heard = poor_times(items[email], STREAMS_IN)
         # Each poor minute received overlaps a poor minute sent by at least half a minute.
         assert heard and all(any(abs(t - u) <= 30 for u in sent_badly) for t in heard), email
-        assert len(heard) >= len(sent_badly) - 1
+        # Receivers' own samples have gaps, so not every bad minute sent is a bad minute heard;
+        # the bot's sender rule (bot/quality/causes.py) needs at least half of them.
+        assert 2 * len(heard) >= len(sent_badly), (email, len(heard), len(sent_badly))
         assert poor_times(items[email], STREAMS_OUT) == set()
