@@ -55,8 +55,8 @@ def switch_space(ctx: Context, on: bool) -> str:
         head = "Alerts are **on** in this space" + ("" if changed else " (they already were)")
         return (
             f"{head}: whenever a meeting of your organization ends with poor quality, I post "
-            "one card here with who suffered and why, about "
-            f"{runtime.config.alert_delay // 60} minutes after it ends. `/alerts off` stops it."
+            f"one card here with who suffered and why, {_after(runtime.config.alert_delay)} it "
+            "ends. `/alerts off` stops it."
         )
     head = "Alerts are **off** in this space" + ("" if changed else " (they already were)")
     return f"{head}. `/alerts on` starts them again."
@@ -96,3 +96,10 @@ def notify_state(email: str) -> str:
         if on
         else "Your 1:1 alerts about your own poor meetings: **off** (`/notify on` to resume)."
     )
+
+
+def _after(seconds: int) -> str:
+    """ALERT_DELAY in words: Webex's data is complete some minutes after a meeting ends."""
+    if seconds < 90:
+        return f"about {seconds} seconds after"
+    return f"about {round(seconds / 60)} minutes after"

@@ -122,3 +122,10 @@ def test_alert_settings_read_and_checked_at_start(tmp_path):
         with pytest.raises(ConfigError) as exc:
             Config.from_env(bad, dotenv=tmp_path / "none")
         assert next(iter(bad)) in str(exc.value)
+
+
+def test_the_delay_is_said_in_words_people_use():
+    from bot.alerts.commands import _after
+
+    assert _after(900) == "about 15 minutes after"
+    assert _after(30) == "about 30 seconds after"
