@@ -9,6 +9,7 @@ import logging
 
 from flask import Blueprint, current_app, jsonify, request
 
+from bot.webex.ids import ID_FIELDS, is_webex_id
 from bot.webhook_admin import ORG_HOOK, WANTED
 from storage import inbox
 
@@ -30,14 +31,18 @@ def envelope_problem(envelope: object) -> str | None:
     if not isinstance(envelope, dict):
         return "the body must be a JSON object"
     resource, event, data = envelope.get("resource"), envelope.get("event"), envelope.get("data")
+    # Strings first: a list or object is unhashable and must be a 400, not a TypeError.
+    if not isinstance(resource, str) or not isinstance(event, str):
+        return "resource and event must be strings"
     if resource not in RESOURCES or event not in RESOURCES[resource]:
-        return f"unsupported resource/event {resource!r}/{event!r}"
+        return f"unsupported resource/event {resource[:40]!r}/{event[:40]!r}"
     if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
         return "data.id is missing"
-    try:
-        data["id"].encode("utf-8")  # a lone \ud800-style escape parses but cannot be stored
-    except UnicodeEncodeError:
-        return "data.id is not valid text"
+    # Ids become URL paths in the worker: only what can be a Webex id is stored (this also
+    # refuses a lone \ud800-style escape, which parses but cannot be stored).
+    bad = [key for key in ID_FIELDS if key in data and not is_webex_id(data[key])]
+    if bad:
+        return f"data.{bad[0]} is not a Webex id"
     return None
 
 
@@ -56,6 +61,9 @@ def receive():
         envelope = json.loads(text)
     except (ValueError, UnicodeError):
         return jsonify(error="the body is not valid UTF-8 JSON"), 400
+    except RecursionError:
+        # JSON nested a thousand levels deep: no Webex envelope looks like that.
+        return jsonify(error="the body is nested too deeply"), 400
     problem = envelope_problem(envelope)
     if problem:
         return jsonify(error=problem), 400
