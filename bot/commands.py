@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+from bot import echo
+
 # A handler takes a bot.context.Context. Not imported here: the context refers to commands,
 # and the declarations stay below it.
 Handler = Callable[[Any], None]
@@ -64,7 +66,7 @@ class Command:
                 values[pending.pop(0).name] = " ".join(words[index:])
                 break
             if not pending:
-                raise UsageError(f"`{word}` is one word too many. Usage: `{self.usage}`")
+                raise UsageError(f"{echo.code(word)} is one word too many. Usage: `{self.usage}`")
             error = ""
             for position, arg in enumerate(pending):
                 try:

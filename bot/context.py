@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from bot import echo
 from bot.commands import CommandSet
 from bot.webex import Upload
 
@@ -52,7 +53,7 @@ class Context:
         return self.runtime.webex.send(
             room_id=self.room_id,
             parent_id=self.thread_id,
-            markdown=markdown,
+            markdown=echo.fit(markdown),
             text=text,
             card=card,
             upload=upload,
@@ -62,7 +63,9 @@ class Context:
         """Answer in a 1:1 space with the requester, whatever space they asked in."""
         if self.room_type == "direct":
             return self.reply(markdown, card=card)
-        return self.runtime.webex.send(to_person_id=self.person_id, markdown=markdown, card=card)
+        return self.runtime.webex.send(
+            to_person_id=self.person_id, markdown=echo.fit(markdown), card=card
+        )
 
     def user(self) -> UserClient:
         """The requester's own Webex access; raises accounts.NotConnected when there is none."""

@@ -7,14 +7,15 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-from bot import accounts
+from bot import accounts, echo
 from bot.access import ORG_BROKEN, ORG_LOOKUP_FAILED, OrgLookupFailed
 from bot.commands import CommandSet, UsageError, split_command
 from bot.context import Context
 from bot.mentions import command_text, mark_people, mentions_bot, same_person
 from bot.orgs import OrgNeedsReconnect, OrgNotConnected
 from bot.runtime import Runtime
-from bot.webex import RateLimited, Unavailable, WebexError
+from bot.webex import InvalidId, NotFound, RateLimited, Unavailable, WebexError, is_webex_id
+from bot.webex.ids import ID_FIELDS, checked
 from storage import history, inbox, qualities
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,11 @@ class Dispatcher:
     # Routing ------------------------------------------------------------------------------
     def route(self, body: dict) -> bool:
         resource, data = body["resource"], body["data"]
+        bad = [key for key in ID_FIELDS if key in data and not is_webex_id(data[key])]
+        if bad:
+            # Signed, so from Webex or someone holding the secret; either way no Webex id.
+            log.warning("ignored a %s event whose %s cannot be Webex ids", resource, bad)
+            return False
         if resource == "messages":
             return self.on_message(data)
         if resource == "attachmentActions":
@@ -121,7 +127,10 @@ class Dispatcher:
     def on_message(self, data: dict) -> bool:
         if self._from_bot(data.get("personId", ""), data.get("personEmail", "")):
             return False  # our own replies and other bots: answering would loop
-        message = self.runtime.webex.message(data["id"])
+        try:
+            message = self.runtime.webex.message(data["id"])
+        except NotFound:
+            return False  # deleted before we read it: nothing to answer
         me = self.runtime.webex.me()
         room_type = message.get("roomType") or data.get("roomType", "direct")
         if room_type == "group" and not mentions_bot(message, me["id"]):
@@ -141,8 +150,13 @@ class Dispatcher:
         return True
 
     def on_action(self, data: dict) -> bool:
-        action = self.runtime.webex.action(data["id"])
-        card = self.runtime.webex.message(action["messageId"])
+        try:
+            action = self.runtime.webex.action(data["id"])
+            card = self.runtime.webex.message(checked(action.get("messageId"), "message"))
+        except (NotFound, InvalidId):
+            # A press on a deleted card, or an action Webex no longer knows: a normal event.
+            log.info("ignored a card action whose action or card is gone")
+            return False
         me = self.runtime.webex.me()
         # Only our own cards, pressed in the space they were posted in, may run commands.
         if not same_person(card.get("personId", ""), me["id"]) or card.get("roomId") != action.get(
@@ -190,38 +204,42 @@ class Dispatcher:
         where["mention"] = self._mention(where) if where["room_type"] == "group" else ""
         lead = where["mention"] + " " if where["mention"] else ""
         reply = dict(room_id=where["room_id"], parent_id=where["thread_id"])
+
+        def say(markdown: str) -> None:
+            webex.send(**reply, markdown=echo.fit(markdown))
+
         cmd = self.commands.find(word) if word else None
         if cmd is None:
             guess = self.commands.closest(word) if word else None
             hint = f"Did you mean `/{guess}`? " if guess else ""
-            what = f"Unknown command `{word}`." if word else "I did not see a command."
-            webex.send(**reply, markdown=f"{what} {hint}Type `/help` to see what I can do.")
+            what = f"Unknown command {echo.code(word)}." if word else "I did not see a command."
+            say(f"{what} {hint}Type `/help` to see what I can do.")
             return
         if cmd.needs_account and not self.runtime.access.can_be_served(where["person_id"]):
             # Before parsing: a person who cannot use the command first learns how to, not
             # how to spell its arguments.
-            webex.send(**reply, markdown=lead + accounts.CONNECT_HINT.format(command=cmd.name))
+            say(lead + accounts.CONNECT_HINT.format(command=cmd.name))
             return
         try:
             args = cmd.parse(words)
         except UsageError as exc:
-            webex.send(**reply, markdown=str(exc))
+            say(str(exc))
             return
         ctx = Context(self.runtime, self.commands, args, **where)
         try:
             cmd.func(ctx)
         except accounts.NotConnected:
-            webex.send(**reply, markdown=lead + accounts.CONNECT_HINT.format(command=cmd.name))
+            say(lead + accounts.CONNECT_HINT.format(command=cmd.name))
         except accounts.NeedsReconnect:
-            webex.send(**reply, markdown=lead + accounts.RECONNECT_HINT)
+            say(lead + accounts.RECONNECT_HINT)
         except OrgNeedsReconnect:
-            webex.send(**reply, markdown=lead + ORG_BROKEN)
+            say(lead + ORG_BROKEN)
         except OrgLookupFailed:
-            webex.send(**reply, markdown=lead + ORG_LOOKUP_FAILED)
+            say(lead + ORG_LOOKUP_FAILED)
         except OrgNotConnected:
-            webex.send(**reply, markdown=lead + accounts.CONNECT_HINT.format(command=cmd.name))
+            say(lead + accounts.CONNECT_HINT.format(command=cmd.name))
         except UsageError as exc:
-            webex.send(**reply, markdown=str(exc))
+            say(str(exc))
         except (Unavailable, RateLimited):
             raise  # transient: the whole event is retried later
         except Exception:

@@ -10,10 +10,19 @@ import socket
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from bot import echo
 from bot.access import View
 from bot.quality.analysis import MeetingReport, analyze_meeting
 from bot.quality.samples import parse_time
-from bot.webex import Forbidden, NotFound, RateLimited, Unauthorized, UserClient, WebexError
+from bot.webex import (
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+    UserClient,
+    WebexError,
+    is_webex_id,
+)
 from storage import meeting_lists, qualities
 
 log = logging.getLogger(__name__)
@@ -69,7 +78,7 @@ def resolve_ref(user: UserClient, person_id: str, ref: str, now: datetime) -> di
             index = int(ref[1:])
         except ValueError:
             raise QualityUnavailable(
-                f"`{ref}` is not a list number: use `#1` … `#{len(shown)}`."
+                f"{echo.code(ref)} is not a list number: use `#1` … `#{len(shown)}`."
             ) from None
         if not 1 <= index <= len(shown):
             raise QualityUnavailable(
@@ -79,11 +88,18 @@ def resolve_ref(user: UserClient, person_id: str, ref: str, now: datetime) -> di
         return shown[index - 1]
     if MEETING_NUMBER.match(ref):
         return _latest_of_number(user, re.sub(r"\D", "", ref), now)
+    if not is_webex_id(ref):
+        # Refused before any call: a path or query in disguise must never reach Webex.
+        raise QualityUnavailable(
+            f"{echo.code(ref)} is not a meeting: use a meeting id from `/meetings` (letters, "
+            "digits, `_` and `-` only), a meeting number such as `123 456 789`, or `#N` from "
+            "your last `/meetings` list."
+        )
     try:
         return user.meeting(ref)
     except NotFound:
         raise QualityUnavailable(
-            f"I can't find meeting `{ref}` with your account. Use an id from `/meetings`, "
+            f"I can't find meeting {echo.code(ref)} with your account. Use an id from `/meetings`, "
             "a meeting number, or `#N` from your last list."
         ) from None
 
@@ -142,7 +158,7 @@ def load_data(
     meeting_id = meeting["id"]
     now = clock()
     start = parse_time(meeting.get("start"))
-    title = label or meeting.get("title") or meeting_id
+    title = label or echo.plain(meeting.get("title") or meeting_id)
     kept = qualities.cached(meeting_id)
     if start and now < start + AVAILABLE_AFTER and kept is None:
         ready = start + AVAILABLE_AFTER

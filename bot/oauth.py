@@ -11,6 +11,7 @@ import logging
 
 from flask import Blueprint, Response, current_app, request
 
+from bot import echo
 from bot.accounts import Connected, ConnectRefused
 from bot.webex import BotClient, WebexError
 
@@ -151,13 +152,14 @@ NOT_ADMIN_MESSAGE = (
 def connected_message(connected: Connected) -> str:
     if connected.org_id:
         return (
-            f"Organization connected by **{connected.display_name}** ({connected.email}): I now "
+            f"Organization connected by **{echo.plain(connected.display_name)}** "
+            f"({echo.plain(connected.email)}): I now "
             "serve **everyone in your organization**. Each person can type `/meetings` and "
             "`/quality` for their own meetings without connecting; you and the `QUALITY_ADMINS` "
             "see every participant and can use `/meetings PERSON`. `/disconnect org` undoes it."
         )
     lines = [
-        f"Connected as **{connected.display_name}** ({connected.email}). "
+        f"Connected as **{echo.plain(connected.display_name)}** ({echo.plain(connected.email)}). "
         "Try `/meetings` to list your recent meetings, then `/quality #1` for one of them.",
     ]
     if not connected.has_analytics:

@@ -1,6 +1,7 @@
 """/connect [org]: a sign-in link, always in a 1:1 message, because it is the requester's alone.
 `/connect org` asks a Webex admin for the org scopes: the grant then serves the whole org (§9)."""
 
+from bot import echo
 from bot.accounts import STATE_TTL, NotConfigured
 from bot.commands import Arg, command
 from bot.context import Context
@@ -8,7 +9,7 @@ from bot.context import Context
 
 def org_word(word: str) -> str:
     if word.lower() != "org":
-        raise ValueError(f"`/connect` takes nothing, or `org` (you typed `{word}`).")
+        raise ValueError(f"`/connect` takes nothing, or `org` (you typed {echo.code(word)}).")
     return "org"
 
 
@@ -42,8 +43,8 @@ def connect(ctx: Context) -> None:
     else:
         current = accounts.info(ctx.person_id)
         again = (
-            f"You are connected as **{current.display_name}** now; signing in again replaces "
-            "it.\n\n"
+            f"You are connected as **{echo.plain(current.display_name)}** now; signing in "
+            "again replaces it.\n\n"
             if current and not current.broken
             else ""
         )

@@ -1,13 +1,14 @@
 """/disconnect [org]: forget the requester's tokens and any pending sign-in link; `org`: forget
 the org connection (its connector or a quality admin only)."""
 
+from bot import echo
 from bot.commands import Arg, command
 from bot.context import Context
 
 
 def org_word(word: str) -> str:
     if word.lower() != "org":
-        raise ValueError(f"`/disconnect` takes nothing, or `org` (you typed `{word}`).")
+        raise ValueError(f"`/disconnect` takes nothing, or `org` (you typed {echo.code(word)}).")
     return "org"
 
 

@@ -3,6 +3,7 @@ quality admin may name a PERSON of their org (email or @mention) to see theirs."
 
 from datetime import timedelta
 
+from bot import echo
 from bot.access import AsPerson
 from bot.commands import Arg, UsageError, command
 from bot.context import Context
@@ -23,7 +24,7 @@ def days(word: str) -> int:
         value = int(word)
     except ValueError:
         raise ValueError(
-            f"`{word}` is not a number of days: use 1 to 30, e.g. `/meetings 14`."
+            f"{echo.code(word)} is not a number of days: use 1 to 30, e.g. `/meetings 14`."
         ) from None
     if not 1 <= value <= 30:
         raise ValueError(f"DAYS must be from 1 to 30 (you typed {value}), e.g. `/meetings 14`.")
@@ -62,7 +63,7 @@ def meetings(ctx: Context) -> None:
         if not whose or not 400 <= exc.status < 500:
             raise
         ctx.reply(
-            f"Webex would not list the meetings of **{whose}** ({exc.status}): is that "
+            f"Webex would not list the meetings of **{echo.plain(whose)}** ({exc.status}): is that "
             "person in your organization?"
         )
         return
@@ -74,7 +75,7 @@ def meetings(ctx: Context) -> None:
         shown, tz=tz, now=now, days=ctx.args["DAYS"], max_items=MAX_SHOWN
     )
     if whose:
-        markdown = f"Meetings of **{whose}**:\n\n{markdown}"
+        markdown = f"Meetings of **{echo.plain(whose)}**:\n\n{markdown}"
     if len(found) > MAX_SHOWN:
         markdown += f"\n\n_{len(found) - MAX_SHOWN} older meeting(s) not shown; try fewer DAYS._"
     ctx.reply(markdown, card=card)

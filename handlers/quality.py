@@ -3,6 +3,7 @@
 Which connection reads it and what the asker may see of it are decided by bot/access.py.
 """
 
+from bot import echo
 from bot.access import REFUSAL, OrgLookupFailed, Refused
 from bot.commands import Arg, command
 from bot.context import Context
@@ -49,7 +50,7 @@ def quality(ctx: Context) -> None:
             host = str(meeting.get("hostEmail") or "").lower()
             if not (viewer.is_admin or (host and host == viewer.email)):
                 label = "this meeting"  # a stranger must not learn the title from a message
-        title = label or meeting.get("title") or meeting["id"]
+        title = label or echo.plain(meeting.get("title") or meeting["id"])
         data = load_data(
             viewer.reader,
             meeting,

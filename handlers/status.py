@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot import echo
 from bot.accounts import ANALYTICS_SCOPE, ConnectionInfo
 from bot.commands import command
 from bot.context import Context
@@ -31,7 +32,7 @@ def _plural(n: int, unit: str) -> str:
 def connection_lines(info: ConnectionInfo | None, now: datetime) -> list[str]:
     if info is None:
         return ["**Not connected.** Type `/connect` so I can read your meetings."]
-    who = f"**{info.display_name}** ({info.email})"
+    who = f"**{echo.plain(info.display_name)}** ({echo.plain(info.email)})"
     if info.broken:
         return [
             f"Your connection as {who} **needs renewing**: Webex refused it. "

@@ -7,6 +7,7 @@ import re
 import zoneinfo
 from functools import lru_cache
 
+from bot import echo
 from bot.commands import Arg, command
 from bot.context import Context
 from bot.summaries import notices, schedule
@@ -28,7 +29,8 @@ def parse_zone(word: str) -> str:
         guess = difflib.get_close_matches(word.lower(), list(_zones()), n=1, cutoff=0.6)
         hint = f" Did you mean `{_zones()[guess[0]]}`?" if guess else ""
         raise ValueError(
-            f"`{word}` is not a time zone I know.{hint} Use an IANA Area/City name, {EXAMPLE}."
+            f"{echo.code(word)} is not a time zone I know.{hint} "
+            f"Use an IANA Area/City name, {EXAMPLE}."
         )
     return key
 
@@ -39,15 +41,15 @@ def parse_time(word: str) -> str:
     if match is None or (match.group(2) is None and match.group(3) is None):
         if "/" in word or word.isalpha():
             parse_zone(word)  # zone-shaped: its own message says more than "not a time"
-        raise ValueError(f"`{word}` is not a time: use HH:MM (24-hour), {EXAMPLE}.")
+        raise ValueError(f"{echo.code(word)} is not a time: use HH:MM (24-hour), {EXAMPLE}.")
     hours, minutes = int(match.group(1)), int(match.group(2) or 0)
     suffix = (match.group(3) or "").lower()
     if suffix:
         if not 1 <= hours <= 12:
-            raise ValueError(f"`{word}` is not a time: use HH:MM (24-hour), {EXAMPLE}.")
+            raise ValueError(f"{echo.code(word)} is not a time: use HH:MM (24-hour), {EXAMPLE}.")
         hours = hours % 12 + (12 if suffix == "pm" else 0)
     if hours > 23 or minutes > 59:
-        raise ValueError(f"`{word}` is not a time: use HH:MM (24-hour), {EXAMPLE}.")
+        raise ValueError(f"{echo.code(word)} is not a time: use HH:MM (24-hour), {EXAMPLE}.")
     return f"{hours:02d}:{minutes:02d}"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+from bot import echo
 from bot.commands import Arg, UsageError, command
 from bot.context import Context
 from bot.history import visibility
@@ -17,7 +18,7 @@ def parse_day(word: str) -> date:
     try:
         return date.fromisoformat(word)
     except ValueError:
-        raise ValueError(f"`{word}` is not a date: use YYYY-MM-DD, {EXAMPLE}.") from None
+        raise ValueError(f"{echo.code(word)} is not a date: use YYYY-MM-DD, {EXAMPLE}.") from None
 
 
 @command(

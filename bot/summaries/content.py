@@ -11,6 +11,7 @@ from time import monotonic
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot import echo
 from bot.history import record_meeting
 from bot.quality.analysis import MeetingReport
 from bot.quality.daily import DaySummary, summarize_day
@@ -128,7 +129,7 @@ def _missing_text(composed: DayContent) -> str:
         return ""
     if len(composed.unavailable) == 1:
         return composed.unavailable[0][1]
-    names = ", ".join(f"**{title}**" for title, _ in composed.unavailable[:5])
+    names = ", ".join(f"**{echo.plain(t)}**" for t, _ in composed.unavailable[:5])
     more = len(composed.unavailable) - 5
     tail = f" and {more} more" if more > 0 else ""
     return (

@@ -7,6 +7,7 @@ import logging
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot import echo
 from bot.summaries import schedule
 from bot.webex import BotClient, RateLimited, Unavailable, WebexError
 from storage import subscriptions, summary_runs
@@ -63,7 +64,7 @@ def _display_name(webex: BotClient, person_id: str) -> str:
         name = webex.person(person_id).get("displayName")
     except WebexError:
         name = None
-    return f"the subscriber ({name})" if name else "the subscriber"
+    return f"the subscriber ({echo.plain(name)})" if name else "the subscriber"
 
 
 def next_send(sub: Subscription, now: datetime) -> datetime:

@@ -19,12 +19,14 @@ from bot.webex.http import (
     error_for,
     with_max,
 )
+from bot.webex.ids import InvalidId, is_webex_id
 
 __all__ = [
     "TIMEOUT",
     "BotClient",
     "Forbidden",
     "Http",
+    "InvalidId",
     "NotFound",
     "RateLimited",
     "RetryPolicy",
@@ -35,5 +37,6 @@ __all__ = [
     "UserClient",
     "WebexError",
     "error_for",
+    "is_webex_id",
     "with_max",
 ]

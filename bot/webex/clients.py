@@ -23,6 +23,7 @@ from bot.webex.http import (
     _transport_error,
     error_for,
 )
+from bot.webex.ids import checked, segment
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -86,7 +87,8 @@ class BotClient:
             return self._me
 
     def person(self, person_id: str) -> dict:
-        return self._call(lambda: self.sdk.people.get(person_id))
+        path = segment(person_id, "person")
+        return self._call(lambda: self.sdk.people.get(path))
 
     def person_type(self, person_id: str) -> str:
         """person|bot|appuser, cached: people rarely change kind."""
@@ -109,14 +111,16 @@ class BotClient:
 
     def is_member(self, room_id: str, person_id: str) -> bool:
         url = f"{self.api_url}/memberships"
-        params = {"roomId": room_id, "personId": person_id}
+        params = {"roomId": checked(room_id, "room"), "personId": checked(person_id, "person")}
         return any(True for _ in self.http.paged(url, token=self._token, params=params))
 
     def message(self, message_id: str) -> dict:
-        return self._call(lambda: self.sdk.messages.get(message_id))
+        path = segment(message_id, "message")
+        return self._call(lambda: self.sdk.messages.get(path))
 
     def action(self, action_id: str) -> dict:
-        return self._call(lambda: self.sdk.attachment_actions.get(action_id))
+        path = segment(action_id, "card action")
+        return self._call(lambda: self.sdk.attachment_actions.get(path))
 
     def send(
         self,
@@ -169,10 +173,12 @@ class BotClient:
         return self._call(lambda: self.sdk.webhooks.create(**fields), idempotent=False)
 
     def update_webhook(self, webhook_id: str, **fields: Any) -> dict:
-        return self._call(lambda: self.sdk.webhooks.update(webhook_id, **fields))
+        path = segment(webhook_id, "webhook")
+        return self._call(lambda: self.sdk.webhooks.update(path, **fields))
 
     def delete_webhook(self, webhook_id: str) -> None:
-        self._call(lambda: self.sdk.webhooks.delete(webhook_id))
+        path = segment(webhook_id, "webhook")
+        self._call(lambda: self.sdk.webhooks.delete(path))
 
 
 class TokenSource:
@@ -239,12 +245,12 @@ class UserClient:
         )
 
     def meeting(self, meeting_id: str) -> dict:
-        url = f"{self.api_url}/meetings/{meeting_id}"
+        url = f"{self.api_url}/meetings/{segment(meeting_id, 'meeting')}"
         return self._with_refresh(lambda t: self.http.json("GET", url, token=t))
 
     def qualities(self, meeting_id: str, page_size: int = 100) -> list[dict]:
         url = f"{self.analytics_url}/meeting/qualities"
-        params = {"meetingId": meeting_id, "max": page_size}
+        params = {"meetingId": checked(meeting_id, "meeting"), "max": page_size}
         return self._with_refresh(lambda t: list(self.http.paged(url, token=t, params=params)))
 
     # The org's own webhook (meetings/ended, ownedBy org): bot tokens cannot own meeting hooks.

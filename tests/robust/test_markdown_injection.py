@@ -1,0 +1,119 @@
+"""Issue 10 item 8: what a person typed is shown back, never rendered, and never too long."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from bot import echo
+from bot.echo import MARKDOWN_LIMIT
+from tests.conftest import API, deliver, message_envelope
+
+NASTY = "`**bold**`[click](https://evil.example)<@all>"
+
+
+@pytest.fixture
+def webex(webex_api, runtime, monkeypatch):
+    webex_api.post(f"{API}/messages", json={"id": "reply-1"})
+    webex_api.get(f"{API}/people/person-1", json={"id": "person-1", "type": "person"})
+    from bot.webex import UserClient
+    from tests.conftest import ANALYTICS
+    from tests.robust.test_path_injection import FixedToken
+
+    user = UserClient(FixedToken(), API, ANALYTICS, runtime.http)
+    monkeypatch.setattr(runtime.accounts, "is_connected", lambda person_id: True)
+    monkeypatch.setattr(runtime.accounts, "client_for", lambda person_id: user)
+    connected_info = SimpleNamespace(broken=False, has_analytics=True, display_name="Alice")
+    monkeypatch.setattr(runtime.accounts, "info", lambda person_id: connected_info)
+    return webex_api
+
+
+def ask(client, rsps, message_id: str, text: str) -> str:
+    rsps.get(
+        f"{API}/messages/{message_id}",
+        json={
+            "id": message_id,
+            "roomId": "room-1",
+            "roomType": "direct",
+            "personId": "person-1",
+            "personEmail": "alice@example.com",
+            "text": text,
+        },
+    )
+    deliver(client, message_envelope(message_id))
+    replies = [
+        json.loads(c.request.body)["markdown"]
+        for c in rsps.calls
+        if c.request.method == "POST" and c.request.url == f"{API}/messages"
+    ]
+    return replies[-1]
+
+
+def rendered_outside_code(markdown: str) -> str:
+    """The parts of a reply that Webex would render as markdown (outside code spans)."""
+    return "".join(markdown.split("`")[0::2])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"/{NASTY}",  # unknown command
+        f"/meetings {NASTY}",  # usage error from an argument parser
+        f"/help {NASTY}",  # one word too many
+        f"/summary {NASTY}",
+        f"/subscribe {NASTY}",
+        f"/subscribe 09:00 {NASTY}",
+        f"/quality #{NASTY}",  # REF echo
+        f"/quality {NASTY}",
+    ],
+)
+def test_typed_markdown_is_echoed_inside_a_closed_code_span(client, webex, text):
+    reply = ask(client, webex, "m-md", text)
+    assert reply.count("`") % 2 == 0  # every span closed: nothing typed escapes one
+    outside = rendered_outside_code(reply)
+    assert "**bold**" not in outside and "](https://evil" not in outside and "<@all>" not in outside
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/" + "x" * 20_000,
+        "/meetings " + "\u00e9" * 9_000,
+        "/quality " + "Z" * 9_000,
+        "/subscribe " + "a/" * 5000,
+    ],
+)
+def test_a_huge_echo_is_cut_far_below_the_webex_limit(client, webex, text):
+    reply = ask(client, webex, "m-long", text)
+    assert len(reply.encode()) < 1000 < MARKDOWN_LIMIT
+    assert "…" in reply
+
+
+def test_plain_escapes_every_markdown_character_in_titles_and_names():
+    shown = echo.plain("**Board** [call](http://x) <@all> `code` #1 _x_")
+    assert "**" not in shown.replace("\\*", "")
+    assert "\\[call\\]" in shown and "\\<@all\\>" in shown and "\\`" in shown
+
+
+def test_fit_cuts_any_reply_to_the_limit():
+    huge = "\n".join("line " + "é" * 50 for _ in range(500))
+    assert len(echo.fit(huge).encode()) <= MARKDOWN_LIMIT
+    assert echo.fit("short") == "short"
+    one_line = echo.fit("é" * 8000)
+    assert one_line is not None and len(one_line.encode()) <= MARKDOWN_LIMIT
+
+
+def test_a_meeting_title_is_escaped_where_it_is_echoed(runtime):
+    from bot.meetings import QualityUnavailable, iso, load_data
+
+    meeting = {
+        "id": "m-1",
+        "title": "**Q4** [plan](https://evil.example)",
+        "start": iso(runtime.now()),
+    }
+    with pytest.raises(QualityUnavailable) as told:
+        load_data(None, meeting, clock=runtime.now, min_interval=300)
+    shown = str(told.value)
+    assert "\\*\\*Q4\\*\\*" in shown and "\\[plan\\]" in shown
