@@ -12,6 +12,7 @@ from bot.history import visibility
 from bot.summaries import content, notices
 
 EXAMPLE = "e.g. `/summary 2026-03-09`"
+MAX_BACK = timedelta(days=400)
 
 
 def parse_day(word: str) -> date:
@@ -34,6 +35,13 @@ def summary(ctx: Context) -> None:
     if day >= today:
         raise UsageError(
             f"{day:%Y-%m-%d} has not ended yet in {tz}: pick an earlier day, {EXAMPLE}."
+        )
+    if day < today - MAX_BACK:
+        # Webex keeps quality data 7 days; a year back is all the stored history can hold, and
+        # calendar arithmetic near 0001-01-01 in zones like Etc/GMT-14 would leave the calendar.
+        raise UsageError(
+            f"{day:%Y-%m-%d} is too long ago: I can summarise the last {MAX_BACK.days} days "
+            f"(in {tz}), {EXAMPLE}."
         )
     user = ctx.user()
     composed = content.compose(
