@@ -13,6 +13,8 @@ PATTERNS = [
         r"[^'\"&\s,}]+",
         re.I,
     ),
+    # The OAuth callback's query (code and state) in a server's request line: the whole query.
+    re.compile(r"(/oauth/callback\?)[^\s\"]*"),
     # Long opaque strings are tokens, except Webex ids (base64 of "ciscospark://...").
     re.compile(r"()\b(?!Y2lzY29zcGFyazovL)[A-Za-z0-9_-]{60,}\b"),
 ]

@@ -68,6 +68,14 @@ REFUSALS: dict[str, tuple[int, str, str]] = {
     ),
 }
 
+# The pages are static text with one inline style: nothing may load, run, frame or submit.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -88,6 +96,7 @@ def page(status: int, title: str, body_html: str) -> Response:
     # The URL carried a code: keep it out of caches and out of any Referer header.
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["Referrer-Policy"] = "no-referrer"
+    resp.headers.update(SECURITY_HEADERS)
     return resp
 
 
