@@ -23,6 +23,7 @@ import requests
 from cryptography.fernet import Fernet
 
 from bot.config import read_dotenv
+from storage.files import private_dir, write_private
 
 DATA = Path("data")
 DEMO = DATA / "demo"
@@ -156,7 +157,7 @@ def run_demo(port: int = 8080, sandbox_port: int = 8900) -> int:
             )
     # The sandbox starts with a fresh world each run, so the bot's data must start fresh too.
     shutil.rmtree(DEMO, ignore_errors=True)
-    DEMO.mkdir(parents=True)
+    private_dir(DEMO)
     state_file = DEMO / "sandbox.json"
     py = sys.executable
     procs: list[subprocess.Popen] = []
@@ -205,8 +206,8 @@ def run_demo(port: int = 8080, sandbox_port: int = 8900) -> int:
             **_alert_env(state),
             **_secrets(),
         }
-        ENV_FILE.write_text("".join(f"{k}={v}\n" for k, v in env_values.items()))
-        ENV_FILE.chmod(0o600)
+        # Secrets: 0600 from the first byte, replaced atomically (never briefly 0644).
+        write_private(ENV_FILE, "".join(f"{k}={v}\n" for k, v in env_values.items()))
         env = {**os.environ, **env_values}
         start(
             "bot",

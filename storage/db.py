@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import overload
 
 from peewee import DatabaseProxy
+
+from storage.files import private_file
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +50,11 @@ def aware(moment: datetime | None) -> datetime | None:
 
 
 def sqlite_path(url: str) -> str:
-    """`sqlite:///data/x.db` is relative, `sqlite:////tmp/x.db` absolute; the folder is made."""
+    """`sqlite:///data/x.db` is relative, `sqlite:////tmp/x.db` absolute. The folder (0700) and
+    the file (0600) are made private before SQLite would create them world-readable."""
     path = url.split("://", 1)[1][1:] or ":memory:"
-    if path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if path != ":memory:" and not path.startswith("file:"):
+        private_file(path)
     return path
 
 
