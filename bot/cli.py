@@ -38,6 +38,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         consumer = runtime.queue.consumer(in_process=True)
         consumer.start()
         worker.recover()
+        worker.dispatcher.recovery.start()  # dead workers' and postponed events, every 2 s
     try:
         app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
     finally:
@@ -54,7 +55,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     runtime = build_runtime(config)
     if runtime.queue.immediate:
         raise SystemExit("quality-bot: QUEUE_URL=immediate runs tasks inline; there is no worker")
-    build_worker(runtime).recover()
+    worker = build_worker(runtime)
+    worker.recover()
+    worker.dispatcher.recovery.start()  # dead workers' and postponed events, every 2 s
     runtime.queue.consumer(workers=args.workers).run()
     return 0
 
@@ -180,6 +183,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             return [(False, f"database {config.database_url} unusable: {exc}")]
         queue_ok = Queue(config.queue_url).ping()
         return [
+            *(doctor.given_up_events() if db_ok else []),
             (
                 db_ok,
                 f"database {config.database_url} " + ("answers" if db_ok else "does not answer"),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from bot import echo
+from bot import echo, journal
 from bot.commands import CommandSet
 from bot.webex import Upload
 
@@ -50,7 +50,8 @@ class Context:
                 markdown = f"{self.mention} {markdown}"
             elif text:
                 markdown, text = f"{self.mention} {text}", None
-        return self.runtime.webex.send(
+        return journal.send(
+            self.runtime.webex,
             room_id=self.room_id,
             parent_id=self.thread_id,
             markdown=echo.fit(markdown),
@@ -63,8 +64,8 @@ class Context:
         """Answer in a 1:1 space with the requester, whatever space they asked in."""
         if self.room_type == "direct":
             return self.reply(markdown, card=card)
-        return self.runtime.webex.send(
-            to_person_id=self.person_id, markdown=echo.fit(markdown), card=card
+        return journal.send(
+            self.runtime.webex, to_person_id=self.person_id, markdown=echo.fit(markdown), card=card
         )
 
     def user(self) -> UserClient:

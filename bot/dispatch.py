@@ -7,22 +7,36 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-from bot import accounts, echo
+from bot import accounts, echo, journal
 from bot.access import ORG_BROKEN, ORG_LOOKUP_FAILED, OrgLookupFailed
 from bot.commands import CommandSet, UsageError, split_command
 from bot.context import Context
+from bot.journal import Journal, active
 from bot.mentions import command_text, mark_people, mentions_bot, same_person
 from bot.orgs import OrgNeedsReconnect, OrgNotConnected
+from bot.recovery import OUTAGE_LIMIT, Heartbeat, Recovery, outage_delay
 from bot.runtime import Runtime
 from bot.webex import InvalidId, NotFound, RateLimited, Unavailable, WebexError, is_webex_id
 from bot.webex.ids import ID_FIELDS, checked
-from storage import history, inbox, qualities
+from storage import history, inbox, qualities, reply_steps
+from storage.db import aware
 
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY = timedelta(hours=1)
 KEEP_EVENTS = timedelta(days=30)  # far longer than Webex redelivers
 KEEP_CHARTS = timedelta(days=8)  # the data behind them is kept; they can be drawn again
+SOMETHING_WRONG = (
+    "Sorry, something went wrong (ref `{ref}`). Please try again in a minute; if it keeps "
+    "happening, tell your bot admin the ref."
+)
+GAVE_UP = {
+    "crashes": "Sorry, I could not answer your last message: I was interrupted three times "
+    "while working on it (ref `{ref}`). Please try again; if it happens again, tell your bot "
+    "admin the ref.",
+    "outage": "Sorry, I could not answer your last message: Webex was unavailable to me for "
+    "15 minutes (ref `{ref}`). Please ask again.",
+}
 
 
 def failure_ref(message: str, *args: object, traceback: bool) -> str:
@@ -46,6 +60,12 @@ class Dispatcher:
         self.runtime = runtime
         self.commands = commands
         self._pruned_at: datetime | None = None
+        self.heartbeat = Heartbeat(clock=runtime.now)
+        self.recovery = Recovery(self._enqueue, self.abandon, clock=runtime.now)
+
+    def _enqueue(self, event_id: int) -> None:
+        assert self.runtime.queue is not None
+        self.runtime.queue.enqueue_event(event_id)
 
     # Queue entry points -------------------------------------------------------------------
     def process(self, event_id: int) -> None:
@@ -53,32 +73,61 @@ class Dispatcher:
         if event is None:
             return  # finished already, or another worker has it
         body = json.loads(event.body)
-        try:
-            handled = self.route(body)
-        except HandlerFailed as failed:
-            inbox.finish(event_id, inbox.FAILED, failed.ref, now=self.runtime.now())
-            return
-        except (Unavailable, RateLimited) as exc:
-            # Webex is down or busy beyond our retries: the event waits for the sweep.
-            if inbox.release(event_id):
-                log.warning("event %s postponed: Webex unavailable (%s)", event_id, exc.status)
+        # Every reply goes through the event's journal (never posted twice on a re-run), and
+        # the claim is renewed while the command runs (a dead worker's claim lapses in 10 s).
+        late_since = aware(event.received_at) if event.postponed else None
+        steps = Journal(event_id, clock=self.runtime.now, late_since=late_since)
+        with self.heartbeat.hold(event_id), active(steps):
+            try:
+                handled = self.route(body)
+            except HandlerFailed as failed:
+                inbox.finish(event_id, inbox.FAILED, failed.ref, now=self.runtime.now())
                 return
-            self._give_up(event_id, body, "event %s given up after repeated Webex outages")
-            return
-        except Exception:
-            self._give_up(event_id, body, "event %s failed", traceback=True)
-            return
+            except (Unavailable, RateLimited) as exc:
+                self._postpone(event, body, exc)
+                return
+            except Exception:
+                self._give_up(event_id, body, "event %s failed", traceback=True)
+                return
         inbox.finish(event_id, inbox.DONE if handled else inbox.IGNORED, now=self.runtime.now())
+
+    def _postpone(self, event, body: dict, exc: WebexError) -> None:
+        """Webex is down or busy beyond our retries: the event is tried again later, for a
+        bounded time, then given up with a plain reply."""
+        if self.runtime.now() - aware(event.received_at) >= OUTAGE_LIMIT:
+            self.abandon(event.id, body, why="outage")
+            return
+        delay = outage_delay(event.postponed)
+        inbox.postpone(event.id, delay, now=self.runtime.now())
+        log.warning(
+            "event %s postponed %ss: Webex unavailable (%s)",
+            event.id,
+            int(delay.total_seconds()),
+            exc.status or "no answer",
+        )
+
+    def abandon(self, event_id: int, body: dict | None = None, why: str = "crashes") -> None:
+        """Stop trying (visible in `doctor`) and tell the person in plain words, once."""
+        ref = secrets.token_hex(4)
+        if not inbox.give_up(event_id, ref, now=self.runtime.now()):
+            return  # finished meanwhile, or another worker gave up first
+        row = inbox.get(event_id)
+        body = body if body is not None else json.loads(row.body) if row else {}
+        log.error("event %s given up after repeated %s (ref %s)", event_id, why, ref)
+        with active(Journal(event_id, clock=self.runtime.now)):
+            self._tell_failure(body, ref, GAVE_UP[why])
 
     def sweep(self) -> None:
         """Re-enqueue what was accepted but never reached a worker (a lost enqueue, a crash),
         and once an hour forget what is no longer needed."""
+        self.recovery.tick()  # also here: a deployment without the recovery thread still heals
         now = self.runtime.now()
         for event_id in inbox.unfinished(now=now, older_than=timedelta(seconds=30)):
             self.runtime.queue.enqueue_event(event_id)
         if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
             self._pruned_at = now
             events = inbox.prune(older_than=KEEP_EVENTS, now=now)
+            reply_steps.prune(older_than=KEEP_EVENTS, now=now)
             charts = qualities.prune_rendered(older_than=KEEP_CHARTS, now=now)
             rows = history.prune(before=now - timedelta(days=self.runtime.config.history_days))
             if events or charts or rows:
@@ -190,7 +239,8 @@ class Dispatcher:
         entries = "\n".join(
             f"- `{usage}` — {text}" for usage, text in self.commands.help_entries()[:4]
         )
-        self.runtime.webex.send(
+        journal.send(
+            self.runtime.webex,
             room_id=data["roomId"],
             markdown=f"Hello! I report how good your Webex meetings really were.\n{entries}\n"
             "Type `/help` for every command"
@@ -206,7 +256,7 @@ class Dispatcher:
         reply = dict(room_id=where["room_id"], parent_id=where["thread_id"])
 
         def say(markdown: str) -> None:
-            webex.send(**reply, markdown=echo.fit(markdown))
+            journal.send(webex, **reply, markdown=echo.fit(markdown))
 
         cmd = self.commands.find(word) if word else None
         if cmd is None:
@@ -257,18 +307,24 @@ class Dispatcher:
         """The event fails for good: recorded with a ref, and the space is told the ref."""
         ref = failure_ref(why, event_id, traceback=traceback)
         inbox.finish(event_id, inbox.FAILED, ref, now=self.runtime.now())
+        self._tell_failure(body, ref)
+
+    def _tell_failure(self, body: dict, ref: str, text: str = "") -> None:
         data = body.get("data") or {}
         room_id = data.get("roomId")
         if room_id and body.get("resource") != "memberships":
-            self._say_failure(ref, room_id=room_id, parent_id=None)
+            self._say_failure(ref, room_id=room_id, parent_id=None, text=text)
 
-    def _say_failure(self, ref: str, *, room_id: str, parent_id: str | None) -> None:
+    def _say_failure(
+        self, ref: str, *, room_id: str, parent_id: str | None, text: str = ""
+    ) -> None:
         try:
-            self.runtime.webex.send(
+            journal.send(
+                self.runtime.webex,
+                key="failure",  # one apology per event, whatever its ref
                 room_id=room_id,
                 parent_id=parent_id,
-                markdown=f"Sorry, something went wrong (ref `{ref}`). Please try again in a "
-                "minute; if it keeps happening, tell your bot admin the ref.",
+                markdown=(text or SOMETHING_WRONG).format(ref=ref),
             )
         except WebexError:
             log.warning("could not tell the space about failure ref %s", ref)

@@ -158,6 +158,25 @@ def alerts_checks(runtime) -> list[Check]:
     return results
 
 
+def given_up_events(days: int = 7) -> list[Check]:
+    """Events the bot stopped trying (workers died on them, or Webex was down for 15 min)."""
+    from datetime import UTC, datetime, timedelta
+
+    from storage import inbox
+
+    stuck = inbox.given_up(since=timedelta(days=days), now=datetime.now(UTC))
+    if not stuck:
+        return [(True, f"no event given up in the last {days} days")]
+    refs = ", ".join(f"{e.error_ref} ({e.key.split(':')[0]})" for e in stuck[-5:])
+    return [
+        (
+            False,
+            f"{len(stuck)} event(s) given up in the last {days} days, each answered with an "
+            f"apology; look up these refs in the worker log: {refs}",
+        )
+    ]
+
+
 def run(config: Config, stores: Callable[[], list[Check]], webex: BotClient | None) -> list[Check]:
     results = _config(config)
     results.extend(stores())

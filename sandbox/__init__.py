@@ -25,7 +25,9 @@ Controls (no auth, loopback only), all JSON:
   webhookStatus, at}`.
 - `POST /_sandbox/calls/reset`; `GET|POST /_sandbox/clock` (`{"advance": s}` or `{"set": iso}`);
   `POST /_sandbox/tokens/expire {"token"}`; `POST /_sandbox/fail {"path_prefix", "status",
-  "count", "retry_after"?, "method"?}` and `DELETE /_sandbox/fail`; `GET /_sandbox/webhooks`
+  "count", "retry_after"?, "method"?, "after"?, "delay"?, "bot_only"?}` (`after`: act, then
+  answer `status`; `delay`: answer that many seconds late; `bot_only`: only the bot's calls)
+  and `DELETE /_sandbox/fail`; `GET /_sandbox/webhooks`
   (every owner's, with `consecutiveFailures`); `GET /_sandbox/contents/<id>` (file bytes
   without a token, for `<img src>`).
 - `POST /_sandbox/meetings {"title", "hostEmail", "minutes" (1-1440), "participants": [{"email",

@@ -145,7 +145,9 @@ def fail():
         w.failures.append(Failure(str(body.get("path_prefix", "/v1")), int(body.get("status", 503)),
                                   int(body.get("count", 1)),
                                   int(retry) if retry is not None else None,
-                                  body.get("method")))
+                                  body.get("method"), bool(body.get("after")),
+                                  min(float(body.get("delay", 0)), 120.0),
+                                  bool(body.get("bot_only"))))
         return jsonify({"failures": len(w.failures)})
 
 

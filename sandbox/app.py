@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from flask import Flask, Response, g, request, send_from_directory
@@ -64,13 +65,33 @@ def create_app(world: World | None = None, *, seed: int = 1) -> Flask:
         if not request.path.startswith(API_PREFIXES):
             return None
         with world.lock:
+            auth = request.headers.get("Authorization", "")
+            token = world.tokens.get(auth.removeprefix("Bearer ").strip())
+            by_bot = token is not None and token.person_id == world.bot_id
             for f in world.failures:
+                if f.bot_only and not by_bot:
+                    continue
                 if request.path.startswith(f.path_prefix) and f.method in (None, request.method):
                     f.count -= 1
                     if f.count <= 0:
                         world.failures.remove(f)
+                    if f.after or f.delay:
+                        g.fail_after = f  # act first; the answer is spoiled in after_request
+                        return None
                     return error_response(f.status, "Injected failure (sandbox).", f.retry_after)
         return None
+
+    @app.after_request
+    def spoil_answer(resp: Response) -> Response:
+        f = g.pop("fail_after", None)
+        if f is None:
+            return resp
+        if f.delay:
+            time.sleep(f.delay)  # outside the world lock: the rest of the sandbox runs on
+        if f.status:
+            return error_response(f.status, "Injected failure after acting (sandbox).",
+                                  f.retry_after)
+        return resp
 
     @app.after_request
     def track(resp: Response) -> Response:

@@ -223,13 +223,20 @@ class RefreshToken:
 
 @dataclass
 class Failure:
-    """An injected fault: the next `count` requests under `path_prefix` answer `status`."""
+    """An injected fault: the next `count` requests under `path_prefix` answer `status`.
+
+    With `after`, the request is carried out first and only its answer is replaced (Webex
+    acted, then answered badly); `delay` holds that answer back so many seconds (Webex acted,
+    then answered too late). `status` 0 with `delay` keeps the real answer, only late."""
 
     path_prefix: str
     status: int
     count: int
     retry_after: int | None = None
     method: str | None = None
+    after: bool = False
+    delay: float = 0.0
+    bot_only: bool = False  # only calls made with the bot's token (people's clients unharmed)
 
 
 class World:

@@ -13,12 +13,16 @@ from peewee import OperationalError, SqliteDatabase
 from storage.db import SQLITE_PRAGMAS, database, to_utc_naive
 from storage.models import InboxEvent
 
-LEASE = timedelta(minutes=5)
-MAX_ATTEMPTS = 3
+# A claim is short and renewed by the worker's heartbeat while the command runs, so a killed
+# worker's event is free again within seconds, however long commands take.
+LEASE = timedelta(seconds=10)
+MAX_ATTEMPTS = 3  # claims that never finished (a worker died each time), then given up
 
-# An event's status: waiting, taken by a worker, or finished one of three ways.
+# An event's status: waiting, taken by a worker, or finished one of four ways.
 PENDING, PROCESSING = "pending", "processing"
 DONE, IGNORED, FAILED = "done", "ignored", "failed"
+GIVEN_UP = "given_up"  # workers died on it three times, or Webex was down for 15 minutes
+FINISHED = (DONE, IGNORED, FAILED, GIVEN_UP)
 
 
 def _accept_sql() -> str:
@@ -28,7 +32,7 @@ def _accept_sql() -> str:
     table = InboxEvent._meta.table_name
     return (
         f'INSERT INTO "{table}" ("key", "resource", "event", "body", "status", "attempts", '
-        f"\"received_at\") VALUES ({p}, {p}, {p}, {p}, 'pending', 0, {p}) "
+        f"\"postponed\", \"received_at\") VALUES ({p}, {p}, {p}, {p}, 'pending', 0, 0, {p}) "
         'ON CONFLICT ("key") DO NOTHING RETURNING "id"'
     )
 
@@ -82,7 +86,10 @@ def claim(event_id: int, *, now: datetime) -> InboxEvent | None:
     now = to_utc_naive(now)
     taken = (
         InboxEvent.update(
-            status=PROCESSING, lease_until=now + LEASE, attempts=InboxEvent.attempts + 1
+            status=PROCESSING,
+            lease_until=now + LEASE,
+            attempts=InboxEvent.attempts + 1,
+            not_before=None,
         )
         .where(
             (InboxEvent.id == event_id)
@@ -105,13 +112,87 @@ def finish(
     ).where(InboxEvent.id == event_id).execute()
 
 
-def release(event_id: int) -> bool:
-    """Give an event back after a transient failure, for the sweep to retry; False when its
-    attempts are used up."""
-    return bool(
-        InboxEvent.update(status=PENDING, lease_until=None)
-        .where((InboxEvent.id == event_id) & (InboxEvent.attempts < MAX_ATTEMPTS))
+def renew(event_ids: list[int], *, now: datetime) -> int:
+    """The heartbeat: events still being worked on keep their claim."""
+    if not event_ids:
+        return 0
+    return (
+        InboxEvent.update(lease_until=to_utc_naive(now) + LEASE)
+        .where((InboxEvent.id.in_(event_ids)) & (InboxEvent.status == PROCESSING))
         .execute()
+    )
+
+
+def postpone(event_id: int, delay: timedelta, *, now: datetime) -> None:
+    """Webex was unavailable: try again after `delay`. An outage is not the event's fault, so
+    the claim it used is given back (attempts count only workers that died)."""
+    InboxEvent.update(
+        status=PENDING,
+        lease_until=None,
+        not_before=to_utc_naive(now) + delay,
+        attempts=InboxEvent.attempts - 1,
+        postponed=InboxEvent.postponed + 1,
+    ).where((InboxEvent.id == event_id) & (InboxEvent.status == PROCESSING)).execute()
+
+
+def due_postponed(*, now: datetime) -> list[int]:
+    """Postponed events whose time has come, taken once (their retry time is cleared)."""
+    now = to_utc_naive(now)
+    ids = [
+        row.id
+        for row in InboxEvent.select(InboxEvent.id).where(
+            (InboxEvent.status == PENDING) & (InboxEvent.not_before <= now)
+        )
+    ]
+    if ids:
+        InboxEvent.update(not_before=None).where(
+            (InboxEvent.id.in_(ids)) & (InboxEvent.not_before <= now)
+        ).execute()
+    return ids
+
+
+def expired(*, now: datetime) -> list[int]:
+    """Events whose worker stopped renewing its claim (it died) and that may be tried again."""
+    query = InboxEvent.select(InboxEvent.id).where(
+        (InboxEvent.status == PROCESSING)
+        & (InboxEvent.lease_until < to_utc_naive(now))
+        & (InboxEvent.attempts < MAX_ATTEMPTS)
+    )
+    return [row.id for row in query.order_by(InboxEvent.id)]
+
+
+def exhausted(*, now: datetime) -> list[int]:
+    """Events no worker may take any more: each of their claims died with its worker."""
+    now = to_utc_naive(now)
+    query = InboxEvent.select(InboxEvent.id).where(
+        (InboxEvent.attempts >= MAX_ATTEMPTS)
+        & (
+            (InboxEvent.status == PENDING)
+            | ((InboxEvent.status == PROCESSING) & (InboxEvent.lease_until < now))
+        )
+    )
+    return [row.id for row in query.order_by(InboxEvent.id)]
+
+
+def give_up(event_id: int, ref: str, *, now: datetime) -> bool:
+    """Stop trying; True for the one caller that did it (and so tells the person)."""
+    return bool(
+        InboxEvent.update(
+            status=GIVEN_UP, error_ref=ref, finished_at=to_utc_naive(now), lease_until=None
+        )
+        .where((InboxEvent.id == event_id) & (InboxEvent.status.not_in(FINISHED)))
+        .execute()
+    )
+
+
+def given_up(since: timedelta, *, now: datetime) -> list[InboxEvent]:
+    return list(
+        InboxEvent.select()
+        .where(
+            (InboxEvent.status == GIVEN_UP)
+            & (InboxEvent.received_at >= to_utc_naive(now) - since)
+        )
+        .order_by(InboxEvent.id)
     )
 
 
@@ -122,7 +203,8 @@ def unfinished(*, now: datetime, older_than: timedelta = timedelta(0)) -> list[i
         (InboxEvent.attempts < MAX_ATTEMPTS)
         & (InboxEvent.received_at <= now - older_than)
         & (
-            (InboxEvent.status == PENDING)
+            ((InboxEvent.status == PENDING) & (InboxEvent.not_before.is_null()))
+            | ((InboxEvent.status == PENDING) & (InboxEvent.not_before <= now))
             | ((InboxEvent.status == PROCESSING) & (InboxEvent.lease_until < now))
         )
     )
@@ -150,7 +232,7 @@ def prune(older_than: timedelta, *, now: datetime) -> int:
         InboxEvent.delete()
         .where(
             (InboxEvent.received_at < to_utc_naive(now) - older_than)
-            & (InboxEvent.status.in_((DONE, IGNORED, FAILED)))
+            & (InboxEvent.status.in_(FINISHED))
         )
         .execute()
     )

@@ -31,9 +31,12 @@ class InboxEvent(BaseModel):
     resource = CharField()
     event = CharField()
     body = TextField()
-    status = CharField(default="pending", index=True)  # pending|processing|done|failed|ignored
-    attempts = IntegerField(default=0)
-    lease_until = DateTimeField(null=True)
+    # pending|processing|done|failed|ignored|given_up
+    status = CharField(default="pending", index=True)
+    attempts = IntegerField(default=0)  # claims: a worker that dies mid-event costs one
+    lease_until = DateTimeField(null=True)  # short, renewed by a heartbeat while work runs
+    not_before = DateTimeField(null=True)  # postponed (Webex unavailable) until then
+    postponed = IntegerField(default=0)  # how many times Webex was unavailable for it
     error_ref = CharField(null=True)
     received_at = DateTimeField(default=utcnow, index=True)
     finished_at = DateTimeField(null=True)
@@ -286,8 +289,24 @@ class AlertPoll(BaseModel):
     found = IntegerField(default=0)
 
 
+class ReplyStep(BaseModel):
+    """One reply an event's command posted, or tried to: a re-run skips every step that may
+    have reached Webex, so no reply is ever posted twice."""
+
+    event_id = IntegerField()
+    step = IntegerField()  # 0, 1, 2... in the order the command posted them
+    digest = CharField()  # what was posted (sha256), to recognise the step on a re-run
+    status = CharField(default="sending")  # sending|sent|unknown|failed
+    message_id = CharField(null=True)
+    updated_at = DateTimeField(default=utcnow, index=True)
+
+    class Meta:
+        indexes = ((("event_id", "step"), True),)
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     InboxEvent,
+    ReplyStep,
     Connection,
     OrgConnection,
     PersonOrg,

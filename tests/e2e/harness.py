@@ -104,9 +104,11 @@ class Harness:
         self.thread.start()
         self.consumer = self.runtime.queue.consumer(workers=2, in_process=True)
         self.consumer.start()
+        self.worker.dispatcher.recovery.start()  # as `serve` and `worker` do
         self.sync_changes = sync(self.runtime.webex, self.config)
 
     def stop(self) -> None:
+        self.worker.dispatcher.recovery.stop()
         self.consumer.stop(graceful=True)
         self.server.shutdown()
         self.server.server_close()

@@ -1,6 +1,7 @@
 """From a signed delivery to a reply, with tasks run inline (QUEUE_URL=immediate)."""
 
 import json
+from datetime import timedelta
 
 import pytest
 import responses
@@ -261,13 +262,15 @@ def test_account_command_without_account_gets_the_hint_before_argument_errors(cl
     assert "/connect" in reply["markdown"] and "needs REF" not in reply["markdown"]
 
 
-def test_webex_outage_postpones_the_event_and_the_sweep_answers_it(client, worker, webex):
+def test_webex_outage_postpones_the_event_and_recovery_answers_it(client, worker, webex):
     from storage import inbox
 
     webex.get(f"{API}/messages/m16", status=503, json={"message": "down"})
     deliver(client, message_envelope("m16"))
     row = InboxEvent.get()
-    assert row.status == "pending" and row.attempts == 1 and posted(webex) == []
+    # An outage is not the event's fault: its claim is given back, and it waits a little.
+    assert (row.status, row.attempts, row.postponed) == ("pending", 0, 1) and row.not_before
+    assert posted(webex) == [] and inbox.unfinished(now=worker.runtime.now()) == []
 
     webex.replace(
         responses.GET,
@@ -281,18 +284,31 @@ def test_webex_outage_postpones_the_event_and_the_sweep_answers_it(client, worke
             "text": "/help",
         },
     )
-    assert inbox.unfinished(now=worker.runtime.now()) == [row.id]
-    worker.recover()  # what the sweep does, without waiting for it
+    assert worker.dispatcher.recovery.tick()["retried"] == 0  # not yet due
+    InboxEvent.update(not_before=row.not_before - timedelta(minutes=1)).execute()
+    assert worker.dispatcher.recovery.tick()["retried"] == 1
     assert InboxEvent.get().status == "done" and len(posted(webex)) == 1
 
 
-def test_repeated_outages_end_as_failed_not_forever(client, worker, webex):
+def test_an_outage_longer_than_the_limit_ends_given_up_and_told(client, worker, webex):
     webex.get(f"{API}/messages/m17", status=503, json={"message": "down"})
     deliver(client, message_envelope("m17"))
-    for _ in range(3):
-        worker.recover()
+    def due(received_earlier: timedelta = timedelta(0)) -> None:
+        row = InboxEvent.get()
+        InboxEvent.update(
+            received_at=row.received_at - received_earlier,
+            not_before=row.not_before - timedelta(minutes=2),
+        ).execute()
+        worker.dispatcher.recovery.tick()
+
+    for _ in range(3):  # outages do not use up attempts
+        due()
+    assert InboxEvent.get().status == "pending"
+    due(received_earlier=timedelta(minutes=16))
     row = InboxEvent.get()
-    assert row.status == "failed" and row.error_ref and row.attempts == 3
+    assert row.status == "given_up" and row.error_ref and row.attempts == 1
+    [told] = posted(webex)
+    assert "Webex was unavailable" in told["markdown"] and row.error_ref in told["markdown"]
 
 
 def test_sweep_forgets_old_finished_events_and_charts_hourly(client, worker, webex):
