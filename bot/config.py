@@ -60,6 +60,9 @@ class Config:
     alert_delay: int = 900
     alert_poll_interval: int = 600
     alert_min_poor_minutes: int = 3
+    # Where the receiver writes deliveries it cannot store while the database is locked; the
+    # workers drain it. Empty: `inbox.spool` beside a SQLite database, else data/inbox.spool.
+    inbox_spool: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, dotenv: Path | None = None) -> Config:
@@ -146,6 +149,15 @@ class Config:
     @property
     def token_url(self) -> str:
         return self.webex_api_url + "/access_token"
+
+    @property
+    def spool_path(self) -> str:
+        if self.inbox_spool:
+            return self.inbox_spool
+        if self.database_url.startswith("sqlite:///") and ":memory:" not in self.database_url:
+            folder = os.path.dirname(self.database_url.split("://", 1)[1][1:]) or "."
+            return os.path.join(folder, "inbox.spool")
+        return os.path.join("data", "inbox.spool")
 
     @property
     def oauth_configured(self) -> bool:

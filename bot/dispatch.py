@@ -18,7 +18,7 @@ from bot.recovery import OUTAGE_LIMIT, Heartbeat, Recovery, outage_delay
 from bot.runtime import Runtime
 from bot.webex import InvalidId, NotFound, RateLimited, Unavailable, WebexError, is_webex_id
 from bot.webex.ids import ID_FIELDS, checked
-from storage import history, inbox, qualities, reply_steps
+from storage import history, inbox, qualities, reply_steps, spool
 from storage.db import aware
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,18 @@ class Dispatcher:
         self.commands = commands
         self._pruned_at: datetime | None = None
         self.heartbeat = Heartbeat(clock=runtime.now)
-        self.recovery = Recovery(self._enqueue, self.abandon, clock=runtime.now)
+        self.recovery = Recovery(
+            self._enqueue, self.abandon, self._drain_spool, clock=runtime.now
+        )
+
+    def _drain_spool(self) -> list[int]:
+        """Deliveries the receiver spooled while the database was locked, into the inbox."""
+
+        def store(resource: str, event: str, data_id: str, body: str) -> int | None:
+            now = self.runtime.now()
+            return inbox.accept(resource, event, data_id, body, now=now, wait=2.0)
+
+        return spool.drain(self.runtime.config.spool_path, store)
 
     def _enqueue(self, event_id: int) -> None:
         assert self.runtime.queue is not None

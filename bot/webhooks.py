@@ -8,12 +8,16 @@ import json
 import logging
 
 from flask import Blueprint, current_app, jsonify, request
+from peewee import InterfaceError, OperationalError
 
 from bot.webex.ids import ID_FIELDS, is_webex_id
 from bot.webhook_admin import ORG_HOOK, WANTED
-from storage import inbox
+from storage import inbox, spool
 
 log = logging.getLogger(__name__)
+# Bounded: a locked database costs a delivery at most this long before it is spooled, well
+# inside the time Webex waits for an answer (unpublished; a few seconds is the safe bet).
+ACCEPT_WAIT = 2.0
 bp = Blueprint("webhooks", __name__)
 
 RESOURCES: dict[str, set[str]] = {}
@@ -46,6 +50,19 @@ def envelope_problem(envelope: object) -> str | None:
     return None
 
 
+def _spooled(path: str, fields: tuple[str, str, str, str], exc: Exception):
+    """The database is locked or slow: the delivery goes to the fsynced spool, which a worker
+    drains within seconds, and Webex still hears 200 at once. Only when the disk refuses the
+    spool too is the answer 503 (Webex may or may not redeliver: see README, Guarantees)."""
+    try:
+        spool.append(path, *fields)
+    except OSError:
+        log.exception("could not store nor spool a delivery (database: %s)", exc)
+        return jsonify(error="temporarily unable to store the delivery"), 503, {"Retry-After": "5"}
+    log.warning("database busy (%s): delivery spooled to %s", type(exc).__name__, path)
+    return jsonify(status="accepted", spooled=True), 200
+
+
 @bp.post("/webhooks/webex")
 def receive():
     body = request.get_data(cache=False)
@@ -68,9 +85,11 @@ def receive():
     if problem:
         return jsonify(error=problem), 400
     runtime = current_app.extensions["quality-bot"]
-    event_id = inbox.accept(
-        envelope["resource"], envelope["event"], envelope["data"]["id"], text, now=runtime.now()
-    )
+    fields = (envelope["resource"], envelope["event"], envelope["data"]["id"], text)
+    try:
+        event_id = inbox.accept(*fields, now=runtime.now(), wait=ACCEPT_WAIT)
+    except (inbox.Busy, OperationalError, InterfaceError) as exc:
+        return _spooled(runtime.config.spool_path, fields, exc)
     if event_id is None:
         return jsonify(status="duplicate"), 200
     try:

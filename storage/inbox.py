@@ -45,33 +45,46 @@ _ACCEPT: dict[str, str] = {}
 _WRITE = threading.Lock()
 
 
-def accept(resource: str, event: str, data_id: str, body: str, *, now: datetime) -> int | None:
-    """Store a delivery; None when the same (resource, event, data.id) was accepted before."""
+class Busy(Exception):
+    """The database could not take the write within the time allowed (locked, slow disk)."""
+
+
+def accept(
+    resource: str, event: str, data_id: str, body: str, *, now: datetime, wait: float = 15.0
+) -> int | None:
+    """Store a delivery; None when the same (resource, event, data.id) was accepted before.
+    Busy when SQLite stays locked for `wait` seconds."""
     sql = _ACCEPT.get(database.obj.param)
     if sql is None:
         sql = _ACCEPT[database.obj.param] = _accept_sql()
     received = InboxEvent.received_at.db_value(to_utc_naive(now))
     params = (f"{resource}:{event}:{data_id}", resource, event, body, received)
-    with _WRITE:
-        row = _insert_retrying(sql, params)
+    deadline = time.monotonic() + wait
+    if not _WRITE.acquire(timeout=wait):
+        raise Busy("another thread of this process is still waiting to write")
+    try:
+        row = _insert_retrying(sql, params, deadline)
+    finally:
+        _WRITE.release()
     return row[0] if row else None
 
 
-def _insert_retrying(sql: str, params: tuple) -> tuple | None:
+def _insert_retrying(sql: str, params: tuple, deadline: float) -> tuple | None:
     """Across processes, SQLite's busy handler sleeps 1, 2, 5, 10 ms... when the writer lock is
     taken, although a webhook insert holds it for ~0.1 ms. On SQLite we retry every 0.2 ms
-    instead (same 15 s limit); other databases queue writers themselves."""
+    instead, until the deadline; other databases queue writers themselves."""
     if not isinstance(database.obj, SqliteDatabase):
         return database.execute_sql(sql, params).fetchone()
-    deadline = time.monotonic() + 15
     database.execute_sql("PRAGMA busy_timeout = 0")
     try:
         while True:
             try:
                 return database.execute_sql(sql, params).fetchone()
             except OperationalError as exc:
-                if "locked" not in str(exc) or time.monotonic() > deadline:
+                if "locked" not in str(exc) and "busy" not in str(exc):
                     raise
+                if time.monotonic() > deadline:
+                    raise Busy(str(exc)) from None
                 time.sleep(0.0002)
     finally:
         database.execute_sql(f"PRAGMA busy_timeout = {SQLITE_PRAGMAS['busy_timeout']}")
