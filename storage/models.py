@@ -55,6 +55,9 @@ class Connection(BaseModel):
     scopes = TextField(default="")
     version = IntegerField(default=0)  # compare-and-swap guard for refreshes
     refreshing_until = DateTimeField(null=True)  # lease: one worker spends the refresh token
+    # A refresh whose answer was lost (Webex may have acted): the next one retries the same
+    # refresh token and, if it was rotated meanwhile, the access token serves until it expires.
+    refresh_in_doubt_at = DateTimeField(null=True)
     broken = BooleanField(default=False)
     connected_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
@@ -75,6 +78,7 @@ class OrgConnection(BaseModel):
     scopes = TextField(default="")
     version = IntegerField(default=0)
     refreshing_until = DateTimeField(null=True)
+    refresh_in_doubt_at = DateTimeField(null=True)  # a refresh whose answer was lost
     broken = BooleanField(default=False)
     broken_told = BooleanField(default=False)  # the quality admins were told, once
     connected_at = DateTimeField(default=utcnow)

@@ -74,8 +74,8 @@ def claim_refresh(org_id: str, version: int, until: datetime, now: datetime) -> 
     return refreshable.claim_refresh(OrgConnection, ORG, org_id, version, until, now)
 
 
-def release_refresh(org_id: str, version: int) -> None:
-    refreshable.release_refresh(OrgConnection, ORG, org_id, version)
+def release_refresh(org_id: str, version: int, in_doubt_at: datetime | None = None) -> None:
+    refreshable.release_refresh(OrgConnection, ORG, org_id, version, in_doubt_at=in_doubt_at)
 
 
 def compare_and_swap(org_id: str, version: int, **new_tokens: Any) -> bool:

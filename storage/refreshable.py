@@ -2,7 +2,8 @@
 (people's connections, org connections): the same columns, the same compare-and-swap.
 
 A row has `access_token`, `refresh_token`, `access_expires_at`, `refresh_expires_at`, `scopes`,
-`version`, `refreshing_until`, `broken`, `updated_at`, and one key column. Guards:
+`version`, `refreshing_until`, `refresh_in_doubt_at`, `broken`, `updated_at`, and one key
+column. Guards:
 - `claim_refresh`: a short lease, taken by compare-and-swap, so one worker spends the refresh token;
 - `compare_and_swap`: the new tokens land only if `version` is still the one the refresh started
   from, in one UPDATE, rotated refresh token included. A loser re-reads and uses the winner's token.
@@ -38,9 +39,16 @@ def claim_refresh(
     return taken == 1
 
 
-def release_refresh(model: Any, key: Field, value: str, version: int) -> None:
-    """Give the lease back after a refresh that failed without an answer (Webex down)."""
-    model.update(refreshing_until=None).where((key == value) & (model.version == version)).execute()
+def release_refresh(
+    model: Any, key: Field, value: str, version: int, in_doubt_at: datetime | None = None
+) -> None:
+    """Give the lease back after a refresh that failed without an answer (Webex down). With
+    `in_doubt_at`, the answer was lost after the request went out: Webex may have acted, and
+    the next refresh must know it (see bot/accounts/refresh.py)."""
+    changes: dict[Any, Any] = {model.refreshing_until: None}
+    if in_doubt_at is not None:
+        changes[model.refresh_in_doubt_at] = to_utc_naive(in_doubt_at)
+    model.update(changes).where((key == value) & (model.version == version)).execute()
 
 
 def compare_and_swap(
@@ -64,6 +72,7 @@ def compare_and_swap(
         model.refresh_expires_at: naive(refresh_expires_at),
         model.version: model.version + 1,
         model.refreshing_until: None,
+        model.refresh_in_doubt_at: None,
         model.updated_at: to_utc_naive(now),
     }
     if scopes:

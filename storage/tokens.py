@@ -76,8 +76,10 @@ def claim_refresh(person_id: str, version: int, until: datetime, now: datetime) 
     )
 
 
-def release_refresh(person_id: str, version: int) -> None:
-    refreshable.release_refresh(Connection, Connection.person_id, person_id, version)
+def release_refresh(person_id: str, version: int, in_doubt_at: datetime | None = None) -> None:
+    refreshable.release_refresh(
+        Connection, Connection.person_id, person_id, version, in_doubt_at=in_doubt_at
+    )
 
 
 def compare_and_swap(person_id: str, version: int, **new_tokens: Any) -> bool:

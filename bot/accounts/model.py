@@ -19,7 +19,8 @@ RECONNECT_HINT = (
 STATE_TTL = timedelta(minutes=10)
 REFRESH_AHEAD = timedelta(minutes=5)  # refresh before use when this close to expiry
 REFRESH_LEASE = timedelta(minutes=2)  # > one token call with its retries
-REFRESH_WAIT = 45.0  # seconds a worker waits for another one's refresh
+REFRESH_WAIT = 75.0  # seconds a worker waits for another one's refresh (> TOKEN_TIMEOUT)
+TOKEN_TIMEOUT = (3.05, 60)  # connect, read: the token endpoint's answer is worth waiting for
 ANALYTICS_SCOPE = "analytics:read_all"
 
 

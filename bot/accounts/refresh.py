@@ -108,14 +108,20 @@ class StoredTokens(TokenSource):
             ):
                 return token
             if self.store.claim_refresh(self.person_id, row.version, now + REFRESH_LEASE, now):
-                return self._spend(row)
+                return self._spend(row, rejected)
             if time.monotonic() > deadline:
                 busy = f"another worker is still renewing this {self.what} connection"
                 raise Unavailable(0, busy)
             self.sleep(0.05)
 
-    def _spend(self, row: Any) -> str:
-        """We hold the lease: use the refresh token once and store what comes back."""
+    def _spend(self, row: Any, rejected: str | None = None) -> str:
+        """We hold the lease: use the refresh token once and store what comes back.
+
+        A lost answer (timeout, 500/502 after the request went out) leaves the refresh in doubt:
+        Webex may have issued new tokens we never saw. The next refresh retries the same
+        refresh token, which works when Webex does not rotate it (its usual behaviour). When it
+        did rotate, that retry is refused; the access token we hold then still serves until it
+        expires (Webex does not revoke it on refresh), and only then is a new sign-in asked."""
         accounts = self.accounts
         try:
             refresh_token = accounts.decrypt(row.refresh_token)
@@ -123,6 +129,16 @@ class StoredTokens(TokenSource):
             grant = Grant.from_answer(body, accounts.clock(), row.scopes, refresh_token)
         except WebexError as exc:
             if 400 <= exc.status < 500 and not isinstance(exc, RateLimited):
+                held = accounts.decrypt(row.access_token)
+                usable = aware(row.access_expires_at) > accounts.clock() and held != rejected
+                if row.refresh_in_doubt_at is not None and usable:
+                    log.warning(
+                        "a refresh after a lost answer was refused (%s); the current access "
+                        "token serves until it expires",
+                        exc.status,
+                    )
+                    self.store.release_refresh(self.person_id, row.version)
+                    return held
                 # invalid_grant (expired, revoked, already used) or any other refusal: only
                 # a new sign-in can fix this.
                 reason = f"refresh refused ({exc.status})"
@@ -130,7 +146,10 @@ class StoredTokens(TokenSource):
                     # The row moved on meanwhile (a reconnect): what it holds now is the truth.
                     return accounts.decrypt(self._row().access_token)
                 raise self.refused(self.person_id) from None
-            self.store.release_refresh(self.person_id, row.version)
+            lost = isinstance(exc, Unavailable) and not exc.retryable
+            self.store.release_refresh(
+                self.person_id, row.version, in_doubt_at=accounts.clock() if lost else None
+            )
             raise
         except BaseException:
             self.store.release_refresh(self.person_id, row.version)

@@ -13,6 +13,7 @@ from cryptography.fernet import InvalidToken, MultiFernet
 
 from bot.accounts.model import (
     STATE_TTL,
+    TOKEN_TIMEOUT,
     Connected,
     ConnectionInfo,
     ConnectRefused,
@@ -139,7 +140,9 @@ class Accounts:
             "client_secret": self.config.webex_client_secret,
             **form,
         }
-        return self.http.json("POST", self.config.token_url, data=data)
+        # A slow token endpoint is waited for (60 s): an answer given up on is a refresh in
+        # doubt, and with rotating refresh tokens possibly a lost connection.
+        return self.http.json("POST", self.config.token_url, data=data, timeout=TOKEN_TIMEOUT)
 
     # Using and managing connections -------------------------------------------------------
     def client_for(self, person_id: str) -> UserClient:

@@ -162,10 +162,10 @@ class Http:
     def _once(
         self, method: str, url: str, headers: dict, kwargs: dict, idempotent: bool
     ) -> requests.Response:
+        kwargs = dict(kwargs)
+        timeout = kwargs.pop("timeout", None) or self.timeout
         try:
-            resp = self.session.request(
-                method, url, headers=headers, timeout=self.timeout, **kwargs
-            )
+            resp = self.session.request(method, url, headers=headers, timeout=timeout, **kwargs)
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise _transport_error(exc, urlsplit(url).netloc, idempotent) from None
         if resp.status_code < 400:
