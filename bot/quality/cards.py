@@ -35,12 +35,21 @@ def card(body: list[dict], actions: list[dict] | None = None) -> Card:
     return out
 
 
+def card_text(value: str) -> str:
+    """Card text renders a markdown subset: titles and names people typed must not become
+    links, so `](` is broken with an invisible joiner (the text reads the same)."""
+    return value.replace("](", "]\u2060(")
+
+
 def text(value: str, **kw: Any) -> dict:
-    return {"type": "TextBlock", "text": value, "wrap": True, **kw}
+    return {"type": "TextBlock", "text": card_text(value), "wrap": True, **kw}
 
 
 def facts(pairs: list[tuple[str, str]]) -> dict:
-    return {"type": "FactSet", "facts": [{"title": t, "value": v} for t, v in pairs]}
+    return {
+        "type": "FactSet",
+        "facts": [{"title": card_text(t), "value": card_text(v)} for t, v in pairs],
+    }
 
 
 def md_escape(value: object) -> str:

@@ -117,3 +117,12 @@ def test_a_meeting_title_is_escaped_where_it_is_echoed(runtime):
         load_data(None, meeting, clock=runtime.now, min_interval=300)
     shown = str(told.value)
     assert "\\*\\*Q4\\*\\*" in shown and "\\[plan\\]" in shown
+
+
+def test_card_text_never_turns_a_typed_title_into_a_link():
+    from bot.quality.cards import facts, text
+
+    block = text("Meeting quality: [Q4 plan](https://evil.example)")
+    assert "](" not in block["text"] and "Q4 plan" in block["text"]
+    fact = facts([("[a](https://x.example)", "[b](https://y.example)")])["facts"][0]
+    assert "](" not in fact["title"] and "](" not in fact["value"]
