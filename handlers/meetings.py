@@ -27,7 +27,9 @@ def days(word: str) -> int:
             f"{echo.code(word)} is not a number of days: use 1 to 30, e.g. `/meetings 14`."
         ) from None
     if not 1 <= value <= 30:
-        raise ValueError(f"DAYS must be from 1 to 30 (you typed {value}), e.g. `/meetings 14`.")
+        raise ValueError(
+            f"DAYS must be from 1 to 30 (you typed {echo.code(word)}), e.g. `/meetings 14`."
+        )
     return value
 
 

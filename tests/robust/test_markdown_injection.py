@@ -82,6 +82,7 @@ def test_typed_markdown_is_echoed_inside_a_closed_code_span(client, webex, text)
         "/" + "x" * 20_000,
         "/meetings " + "\u00e9" * 9_000,
         "/quality " + "Z" * 9_000,
+        "/meetings " + "9" * 4_000,
         "/subscribe " + "a/" * 5000,
     ],
 )
