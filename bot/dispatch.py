@@ -134,7 +134,7 @@ class Dispatcher:
         self.recovery.tick()  # also here: a deployment without the recovery thread still heals
         now = self.runtime.now()
         for event_id in inbox.unfinished(now=now, older_than=timedelta(seconds=30)):
-            self.runtime.queue.enqueue_event(event_id)
+            self._enqueue(event_id)
         if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
             self._pruned_at = now
             events = inbox.prune(older_than=KEEP_EVENTS, now=now)
@@ -153,7 +153,7 @@ class Dispatcher:
         """At start: every unfinished event goes back on the queue."""
         pending = inbox.unfinished(now=self.runtime.now())
         for event_id in pending:
-            self.runtime.queue.enqueue_event(event_id)
+            self._enqueue(event_id)
         if pending:
             log.info("re-enqueued %d unfinished events", len(pending))
         return len(pending)

@@ -78,7 +78,9 @@ class Journal:
             late_by, self.late_by = self.late_by, None
             minutes = max(1, round(late_by.total_seconds() / 60))
             note = LATE_NOTE.format(minutes=f"{minutes} minute{'s' if minutes != 1 else ''}")
-            where = {k: fields[k] for k in ("room_id", "to_person_id", "parent_id") if k in fields}
+            where: dict[str, Any] = {
+                k: fields[k] for k in ("room_id", "to_person_id", "parent_id") if k in fields
+            }
             self._step(webex, {**where, "markdown": note}, key="late-note")
         return self._step(webex, fields, key)
 
