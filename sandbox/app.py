@@ -82,18 +82,6 @@ def create_app(world: World | None = None, *, seed: int = 1) -> Flask:
         return None
 
     @app.after_request
-    def spoil_answer(resp: Response) -> Response:
-        f = g.pop("fail_after", None)
-        if f is None:
-            return resp
-        if f.delay:
-            time.sleep(f.delay)  # outside the world lock: the rest of the sandbox runs on
-        if f.status:
-            return error_response(f.status, "Injected failure after acting (sandbox).",
-                                  f.retry_after)
-        return resp
-
-    @app.after_request
     def track(resp: Response) -> Response:
         resp.headers["trackingid"] = tracking_id()
         if request.path.startswith(API_PREFIXES):
@@ -109,6 +97,20 @@ def create_app(world: World | None = None, *, seed: int = 1) -> Flask:
             if request.method != "GET" or resp.status_code >= 400 or who == world.bot_id:
                 log.info("%s %s -> %s as %s", request.method, request.full_path.rstrip("?"),
                          resp.status_code, "bot" if who == world.bot_id else who or "-")
+        return resp
+
+    # Registered after `track`, so it runs before it (Flask runs these in reverse) and the
+    # call log records the answer the client really got.
+    @app.after_request
+    def spoil_answer(resp: Response) -> Response:
+        f = g.pop("fail_after", None)
+        if f is None:
+            return resp
+        if f.delay:
+            time.sleep(f.delay)  # outside the world lock: the rest of the sandbox runs on
+        if f.status:
+            return error_response(f.status, "Injected failure after acting (sandbox).",
+                                  f.retry_after)
         return resp
 
     @app.errorhandler(ApiFault)

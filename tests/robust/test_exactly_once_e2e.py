@@ -24,6 +24,18 @@ def event_of(message: dict) -> InboxEvent | None:
     return InboxEvent.get_or_none(InboxEvent.key == f"messages:created:{message['id']}")
 
 
+def bot_posts_answered(harness, status: int) -> int:
+    calls = requests.get(f"{harness.sandbox.url}/_sandbox/calls", timeout=5).json()["items"]
+    return sum(
+        1
+        for c in calls
+        if c["method"] == "POST"
+        and c["path"] == "/v1/messages"
+        and c["status"] == status
+        and c["as"] == "bot"
+    )
+
+
 def settled(message: dict) -> InboxEvent:
     return wait_for(
         lambda: (lambda e: e if e and e.status in ("done", "failed", "given_up") else None)(
@@ -54,6 +66,7 @@ def test_a_reply_webex_posted_but_answered_badly_is_not_posted_again(harness, st
     replies = harness.bot_messages(person, direct, after=sent["id"])
     assert len(replies) == 1 and "/meetings" in replies[0]["markdown"]
     assert event_of(sent).status == "done"
+    assert bot_posts_answered(harness, status) == 1  # Webex acted and answered badly
 
 
 def test_commands_typed_during_an_outage_are_answered_when_webex_is_back(harness):
@@ -79,3 +92,51 @@ def test_commands_typed_during_an_outage_are_answered_when_webex_is_back(harness
         r for r in harness.bot_messages(person, direct) if "/meetings" in (r.get("markdown") or "")
     ]
     assert len(help_replies) == 1
+
+
+def test_quality_whose_chart_post_webex_answered_502_posts_each_reply_once(harness):
+    """The issue's case: /quality's chart upload carried out, then answered 502; a re-run
+    (sweep, restart) must not post "Fetching…", the chart or the card again."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.e2e.test_quality_e2e import ended
+
+    person = harness.admin
+    assert harness.connect(person).status_code == 200
+    direct = harness.room("direct", person)["id"]
+    ready = [
+        m
+        for m in ended(person, 7)
+        if datetime.fromisoformat(m["start"].replace("Z", "+00:00"))
+        < datetime.now(UTC) - timedelta(minutes=10)
+    ]
+    # The command's first post ("Fetching…") goes through; its second, the chart upload, is
+    # carried out by Webex and then answered 502.
+    fail(
+        harness,
+        path_prefix="/v1/messages",
+        method="POST",
+        status=0,
+        after=True,
+        count=1,
+        bot_only=True,
+    )
+    fail(
+        harness,
+        path_prefix="/v1/messages",
+        method="POST",
+        status=502,
+        after=True,
+        count=1,
+        bot_only=True,
+    )
+    sent = person.say(direct, f"/quality {ready[0]['id']}")
+    settled(sent)
+    harness.worker.dispatcher.sweep()
+    harness.worker.dispatcher.recover()
+    replies = harness.bot_messages(person, direct, after=sent["id"])
+    fetching = [m for m in replies if "Fetching" in (m.get("markdown") or "")]
+    charts = [m for m in replies if m.get("files")]
+    cards = [m for m in replies if m.get("attachments")]
+    assert (len(fetching), len(charts), len(cards)) == (1, 1, 1)
+    assert bot_posts_answered(harness, 502) == 1  # the chart: carried out, answered 502
