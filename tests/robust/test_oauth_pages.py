@@ -3,6 +3,7 @@ request log never carries the OAuth state (nor the code)."""
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 
@@ -10,7 +11,7 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from bot.logs import RedactingFilter
+from bot.logs import RedactingFilter, setup_logging
 
 EXPECTED = {
     "X-Content-Type-Options": "nosniff",
@@ -39,22 +40,18 @@ def test_every_oauth_page_sends_the_security_headers(client, query):
     assert "<script>" not in resp.get_data(as_text=True)
 
 
-class Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list[str] = []
-        self.addFilter(RedactingFilter())
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
-
-
 def test_the_dev_server_request_line_keeps_no_state_or_code(app, webex_api):
+    """Through the real logging set-up of `quality-bot serve`: werkzeug's request line goes
+    to the root handler, whose filter must drop the callback's query."""
     webex_api.add_passthru("http://127.0.0.1")
-    lines = Lines()
-    werkzeug_log = logging.getLogger("werkzeug")
-    werkzeug_log.addHandler(lines)
-    werkzeug_log.setLevel(logging.INFO)
+    setup_logging("INFO")
+    [handler] = [
+        h
+        for h in logging.getLogger().handlers
+        if any(isinstance(f, RedactingFilter) for f in h.filters)
+    ]
+    seen = io.StringIO()
+    old = handler.setStream(seen)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -64,7 +61,7 @@ def test_the_dev_server_request_line_keeps_no_state_or_code(app, webex_api):
     finally:
         server.shutdown()
         thread.join()
-        werkzeug_log.removeHandler(lines)
-    request_lines = [line for line in lines.lines if "/oauth/callback" in line]
-    assert request_lines, lines.lines
+        handler.setStream(old)
+    request_lines = [line for line in seen.getvalue().splitlines() if "/oauth/callback" in line]
+    assert request_lines, seen.getvalue()
     assert not any("the-state-4242" in line or "the-code-42" in line for line in request_lines)
