@@ -38,6 +38,20 @@ def drain(path: str, store: Callable[[str, str, str, str], int | None]) -> list[
     still locked) leaves the file as it was."""
     if not os.path.exists(path) or os.path.getsize(path) == 0:
         return []
+    # One drainer at a time (workers of several processes run this): a second one would cut
+    # the file by the first one's offsets and lose what was appended in between.
+    gate = os.open(path + ".drain", os.O_WRONLY | os.O_CREAT, FILE_MODE)
+    try:
+        try:
+            fcntl.flock(gate, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return []
+        return _drain(path, store)
+    finally:
+        os.close(gate)
+
+
+def _drain(path: str, store: Callable[[str, str, str, str], int | None]) -> list[int]:
     with open(path, "r+b") as spool:
         fcntl.flock(spool, fcntl.LOCK_EX)
         taken = spool.read()

@@ -119,3 +119,21 @@ def test_a_failing_drain_loses_nothing(tmp_path):
     with pytest.raises(RuntimeError):
         spool.drain(path, locked_store)
     assert spool.drain(path, lambda *fields: 7) == [7]
+
+
+def test_a_second_drainer_waits_its_turn_and_loses_nothing(tmp_path):
+    """Two workers draining at once: the second backs off instead of cutting the file by the
+    first one's offsets (which would lose what a receiver appended in between)."""
+    path = str(tmp_path / "inbox.spool")
+    spool.append(path, "messages", "created", "m-0", "{}")
+    second: list[list[int]] = []
+
+    def store(resource, event, data_id, body):
+        if data_id == "m-0":
+            spool.append(path, "messages", "created", "m-1", "{}")  # a receiver, meanwhile
+            second.append(spool.drain(path, lambda *f: 99))  # another worker's pass
+        return 1 if data_id == "m-0" else 2
+
+    assert spool.drain(path, store) == [1]
+    assert second == [[]]  # it found the drain busy and left everything alone
+    assert spool.drain(path, store) == [2]
