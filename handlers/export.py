@@ -1,5 +1,6 @@
 """/export [DAYS]: the history as a CSV file (§12), the org's for quality admins, else your own."""
 
+from bot import echo
 from bot.commands import Arg, command
 from bot.context import Context
 from bot.history import visibility
@@ -11,9 +12,11 @@ def days(word: str) -> int:
     try:
         value = int(word)
     except ValueError:
-        raise ValueError(f"`{word}` is not a number of days: use 1 to 400.") from None
+        raise ValueError(f"{echo.code(word)} is not a number of days: use 1 to 400.") from None
     if not 1 <= value <= 400:
-        raise ValueError(f"DAYS must be from 1 to 400 (you typed {value}), e.g. `/export 90`.")
+        raise ValueError(
+            f"DAYS must be from 1 to 400 (you typed {echo.code(word)}), e.g. `/export 90`."
+        )
     return value
 
 

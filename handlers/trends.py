@@ -1,5 +1,6 @@
 """/trends [org|PERSON] [DAYS]: weekly % poor participant-minutes from the history (§12)."""
 
+from bot import echo
 from bot.commands import Arg, command
 from bot.context import Context
 from bot.history import visibility
@@ -13,7 +14,7 @@ def target(word: str) -> str:
     if word.lower() == "org" or "@" in word:
         return word.lower() if word.lower() == "org" else word
     raise ValueError(
-        f"`{word}` is neither `org`, an email nor an @mention, e.g. `/trends org 90` or "
+        f"{echo.code(word)} is neither `org`, an email nor an @mention, e.g. `/trends org 90` or "
         "`/trends alice@example.com`."
     )
 
@@ -22,9 +23,11 @@ def days(word: str) -> int:
     try:
         value = int(word)
     except ValueError:
-        raise ValueError(f"`{word}` is not a number of days: use 7 to 400.") from None
+        raise ValueError(f"{echo.code(word)} is not a number of days: use 7 to 400.") from None
     if not 7 <= value <= 400:
-        raise ValueError(f"DAYS must be from 7 to 400 (you typed {value}), e.g. `/trends 90`.")
+        raise ValueError(
+            f"DAYS must be from 7 to 400 (you typed {echo.code(word)}), e.g. `/trends 90`."
+        )
     return value
 
 
@@ -55,7 +58,7 @@ def trends(ctx: Context) -> None:
         f"Last {data.days} days · % poor participant-minutes per week, by network",
     )
     ctx.reply(
-        f"Meeting quality trend of **{view.who}** over the last {data.days} days.",
+        f"Meeting quality trend of **{echo.plain(view.who)}** over the last {data.days} days.",
         upload=Upload(f"trends-{ctx.now():%Y-%m-%d}.png", png),
     )
     card, markdown = trends_card(data)

@@ -74,7 +74,7 @@ def change_text(t: Trends) -> str:
 
 
 def empty_text(who: str, days: int) -> str:
-    whose = "your meetings" if who == "you" else f"{who}'s meetings"
+    whose = "your meetings" if who == "you" else f"{md_escape(who)}'s meetings"
     if who == "the organization":
         whose = "the organization's meetings"
     return (

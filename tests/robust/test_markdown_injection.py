@@ -127,3 +127,14 @@ def test_card_text_never_turns_a_typed_title_into_a_link():
     assert "](" not in block["text"] and "Q4 plan" in block["text"]
     fact = facts([("[a](https://x.example)", "[b](https://y.example)")])["facts"][0]
     assert "](" not in fact["title"] and "](" not in fact["value"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [f"/trends 7 {NASTY}", f"/trends {NASTY}", f"/export {NASTY}", "/export 9999", "/trends 3"],
+)
+def test_history_commands_echo_safely(client, webex, text):
+    reply = ask(client, webex, "m-hist", text)
+    assert reply.count("`") % 2 == 0
+    outside = rendered_outside_code(reply)
+    assert "**bold**" not in outside and "](https://evil" not in outside
