@@ -15,7 +15,7 @@ def days(word: str) -> int:
         raise ValueError(f"{echo.code(word)} is not a number of days: use 1 to 400.") from None
     if not 1 <= value <= 400:
         raise ValueError(
-            f"DAYS must be from 1 to 400 (you typed {echo.code(word)}), e.g. `/export 90`."
+            f"DAYS must be from 1 to 400 (you typed {echo.plain(word, 20)}), e.g. `/export 90`."
         )
     return value
 

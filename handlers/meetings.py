@@ -28,7 +28,7 @@ def days(word: str) -> int:
         ) from None
     if not 1 <= value <= 30:
         raise ValueError(
-            f"DAYS must be from 1 to 30 (you typed {echo.code(word)}), e.g. `/meetings 14`."
+            f"DAYS must be from 1 to 30 (you typed {echo.plain(word, 20)}), e.g. `/meetings 14`."
         )
     return value
 

@@ -26,7 +26,7 @@ def days(word: str) -> int:
         raise ValueError(f"{echo.code(word)} is not a number of days: use 7 to 400.") from None
     if not 7 <= value <= 400:
         raise ValueError(
-            f"DAYS must be from 7 to 400 (you typed {echo.code(word)}), e.g. `/trends 90`."
+            f"DAYS must be from 7 to 400 (you typed {echo.plain(word, 20)}), e.g. `/trends 90`."
         )
     return value
 
