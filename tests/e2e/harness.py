@@ -151,18 +151,28 @@ class Harness:
         return items
 
     def ask(
-        self, person: Person, room_id: str, text: str, *, expect: int = 1, timeout: float = 20.0
+        self,
+        person: Person,
+        room_id: str,
+        text: str,
+        *,
+        expect: int = 1,
+        timeout: float = 20.0,
+        until_card: bool = False,
     ) -> list[dict]:
-        """Say something to the bot and wait for `expect` bot messages after it."""
+        """Say something to the bot and wait for `expect` bot messages after it (and, with
+        `until_card`, until one of them carries a card: a cold /quality says "Fetching…" first,
+        and a later question must not collect the card of this one)."""
         mention = self.bot if self.room_type(room_id) == "group" else None
         sent = person.say(room_id, text, mention=mention)
-        return wait_for(
-            lambda: (lambda got: got if len(got) >= expect else None)(
-                self.bot_messages(person, room_id, after=sent["id"])
-            ),
-            timeout=timeout,
-            what=f"{expect} bot reply(ies) to {text!r}",
-        )
+
+        def answered() -> list[dict] | None:
+            got = self.bot_messages(person, room_id, after=sent["id"])
+            if len(got) < expect or (until_card and not any(m.get("attachments") for m in got)):
+                return None
+            return got
+
+        return wait_for(answered, timeout=timeout, what=f"{expect} bot reply(ies) to {text!r}")
 
     def room_type(self, room_id: str) -> str:
         return next((r["type"] for r in self.rooms if r["id"] == room_id), "direct")

@@ -100,10 +100,12 @@ def end_and_wait_seen(h: Harness, meeting: dict, minutes: int = 20) -> None:
 
 def run_when_due(h: Harness, meeting_id: str, statuses=("alerted", "silent")) -> None:
     advance(h, h.config.alert_delay)
-    alerts.run_due(h.runtime)  # the worker's minute tick
-    wait_for(
-        lambda: store.get(meeting_id).status in statuses, timeout=60, what="the meeting's run"
-    )
+
+    def ran() -> bool:
+        alerts.run_due(h.runtime)  # the worker's tick (each minute in production)
+        return store.get(meeting_id).status in statuses
+
+    wait_for(ran, timeout=60, what="the meeting's run")
 
 
 def direct_with_bot(h: Harness, p) -> str:

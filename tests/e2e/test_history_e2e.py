@@ -56,7 +56,7 @@ def test_quality_then_trends_and_export(h):
         < datetime.now(UTC) - timedelta(minutes=10)
     ]
     meeting = ready[0]
-    h.ask(admin, room, f"/quality {meeting['id']}", expect=2, timeout=60)
+    h.ask(admin, room, f"/quality {meeting['id']}", expect=2, timeout=60, until_card=True)
 
     chart, card = h.ask(admin, room, "/trends org 90", expect=2, timeout=60)
     name, kind, png = download(admin, chart)
