@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from bot.alerts import org, rules
 from bot.alerts.content import alert_message, host_message, participant_message
+from bot.history import record_meeting
 from bot.quality.analysis import analyze_meeting
 from bot.webex import Forbidden, NotFound, RateLimited, Unavailable, WebexError
 from storage import alerts as store
@@ -197,7 +198,7 @@ def _analyse_and_plan(runtime: Runtime, row, token: str) -> str:
         raise Postpone("no quality data yet")
     report = analyze_meeting(data.items, data.meeting or meeting)
     try:
-        org.record_history(meeting, report, row.org_id)
+        record_meeting(meeting, report, row.org_id)
     except Exception:  # history is a by-product: never lose an alert over it
         log.exception("history for %s not recorded", row.meeting_id)
     poor = rules.poor_participants(report, runtime.config.alert_min_poor_minutes)
@@ -248,7 +249,7 @@ def _org_domains(runtime: Runtime, org_id: str) -> set[str]:
     Quality items name people only by email, and §6 allows no people search by email."""
     found = {rules.email_domain(c.connected_by_email) for c in org.connections(runtime)
              if c.org_id == org_id}
-    found |= {rules.email_domain(e) for e in org.configured_admins(runtime)}
+    found |= {rules.email_domain(e) for e in runtime.config.quality_admin_emails}
     return {d for d in found if d}
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from bot.quality.analysis import MeetingReport
 from bot.quality.participants import ParticipantReport, compact_reasons
 from bot.quality.samples import parse_time
 
-# One plain-words tip per cause word of §11; used when the analysis carries no tip of its own.
+# One plain-words tip per cause word of §11: the participant-facing wording ("from" never names
+# the sender), and the tip when the analysis carries none.
 TIPS = {
     "upload": "Your connection could not send your audio and video well enough: close uploads, "
     "cloud sync and other video calls, or move closer to the router or use a cable.",
@@ -49,23 +49,10 @@ def _directions(p: ParticipantReport) -> tuple[str, tuple[str, ...]]:
     return " and ".join(DIRECTION_WORDS[d] for d in dirs), poor
 
 
-def cause_of(p: Any) -> str:
-    """The analysis' §11 cause when it carries one; else the simple part of §11 read here
-    (transport, upload only, network type), else Part I's metric and direction."""
-    cause = getattr(p, "cause", "") or ""
-    if cause:
-        return cause
-    poor = [s for s in getattr(p, "streams", {}).values() if s.verdict == "poor"]
-    if any("TCP" in s.transports for s in poor):
-        return "TCP"
-    if poor and all(s.direction == "out" for s in poor):
-        return "upload"
-    network = str(getattr(p, "network", "") or "")
-    if "wifi" in network:
-        return "Wi-Fi"
-    if "cellular" in network:
-        return "mobile data"
-    return compact_reasons(list(getattr(p, "poor_due_to", []) or [])) or "poor quality"
+def cause_of(p: ParticipantReport) -> str:
+    """The analysis' §11 cause (bot.quality.causes); a poor participant without one is named by
+    Part I's metric and direction."""
+    return p.cause or compact_reasons(list(p.poor_due_to)) or "poor quality"
 
 
 def tip_key(cause: str) -> str:
@@ -74,11 +61,11 @@ def tip_key(cause: str) -> str:
     return cause if cause in TIPS else "other"
 
 
-def tip_of(p: Any, cause: str) -> str:
+def tip_of(p: ParticipantReport, cause: str) -> str:
     if cause.startswith("from "):
         # The analysis' own tip may name the sender; a participant's message never names others.
         return TIPS["from"]
-    return getattr(p, "tip", "") or TIPS[tip_key(cause)]
+    return p.tip or TIPS[tip_key(cause)]
 
 
 def poor_participants(report: MeetingReport, min_poor_minutes: int) -> list[PoorParticipant]:

@@ -1,5 +1,5 @@
 """Alerts fixtures: a runtime on a settable clock, recorded posts, a fake org connection
-(the adapter bot/alerts/org.py patched) and a meeting whose qualities Webex serves once."""
+(bot/alerts/org.py patched) and a meeting whose qualities Webex serves once."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ class OrgTokens(TokenSource):
 
 @dataclass
 class FakeOrg:
-    """What bot/access.py will provide, as the adapter sees it."""
+    """The org connections, people and quality admins bot/alerts/org.py answers with."""
 
     connected: list[org.OrgInfo] = field(
         default_factory=lambda: [org.OrgInfo(ORG, "admin@example.com")]
