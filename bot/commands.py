@@ -24,6 +24,27 @@ class UsageError(Exception):
     """A bad argument: the message is shown to the person as is, so it says what to type."""
 
 
+def days_from(low: int, high: int, example: str) -> Callable[[str], int]:
+    """The parser of a DAYS argument from `low` to `high`; `example` (e.g. "`/export 90`") ends
+    each complaint, so it says what to type."""
+
+    def days(word: str) -> int:
+        try:
+            value = int(word)
+        except ValueError:
+            raise ValueError(
+                f"{echo.code(word)} is not a number of days: use {low} to {high}, e.g. {example}."
+            ) from None
+        if not low <= value <= high:
+            raise ValueError(
+                f"DAYS must be from {low} to {high} (you typed {echo.plain(word, 20)}), "
+                f"e.g. {example}."
+            )
+        return value
+
+    return days
+
+
 @dataclass(frozen=True)
 class Arg:
     name: str  # shown in usage, e.g. DAYS

@@ -1,23 +1,12 @@
 """/export [DAYS]: the history as a CSV file (§12), the org's for quality admins, else your own."""
 
-from bot import echo
-from bot.commands import Arg, command
+from bot.commands import Arg, command, days_from
 from bot.context import Context
 from bot.history import visibility
 from bot.history.export import export, file_name
 from bot.webex import Upload
 
-
-def days(word: str) -> int:
-    try:
-        value = int(word)
-    except ValueError:
-        raise ValueError(f"{echo.code(word)} is not a number of days: use 1 to 400.") from None
-    if not 1 <= value <= 400:
-        raise ValueError(
-            f"DAYS must be from 1 to 400 (you typed {echo.plain(word, 20)}), e.g. `/export 90`."
-        )
-    return value
+days = days_from(1, 400, "`/export 90`")
 
 
 @command(

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from bot import echo
 from bot.access import AsPerson
-from bot.commands import Arg, UsageError, command
+from bot.commands import Arg, UsageError, command, days_from
 from bot.context import Context
 from bot.meetings import ended_meetings, person_timezone
 from bot.mentions import PERSON_REF
@@ -19,18 +19,7 @@ ADMINS_ONLY = (
 )
 
 
-def days(word: str) -> int:
-    try:
-        value = int(word)
-    except ValueError:
-        raise ValueError(
-            f"{echo.code(word)} is not a number of days: use 1 to 30, e.g. `/meetings 14`."
-        ) from None
-    if not 1 <= value <= 30:
-        raise ValueError(
-            f"DAYS must be from 1 to 30 (you typed {echo.plain(word, 20)}), e.g. `/meetings 14`."
-        )
-    return value
+days = days_from(1, 30, "`/meetings 14`")
 
 
 def person(word: str) -> str:

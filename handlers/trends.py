@@ -1,7 +1,7 @@
 """/trends [org|PERSON] [DAYS]: weekly % poor participant-minutes from the history (§12)."""
 
 from bot import echo
-from bot.commands import Arg, command
+from bot.commands import Arg, command, days_from
 from bot.context import Context
 from bot.history import visibility
 from bot.history.trends import empty_text, load, trends_card
@@ -19,16 +19,7 @@ def target(word: str) -> str:
     )
 
 
-def days(word: str) -> int:
-    try:
-        value = int(word)
-    except ValueError:
-        raise ValueError(f"{echo.code(word)} is not a number of days: use 7 to 400.") from None
-    if not 7 <= value <= 400:
-        raise ValueError(
-            f"DAYS must be from 7 to 400 (you typed {echo.plain(word, 20)}), e.g. `/trends 90`."
-        )
-    return value
+days = days_from(7, 400, "`/trends 90`")
 
 
 @command(
