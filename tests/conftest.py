@@ -165,3 +165,33 @@ def harness(sandbox, tmp_path):
     yield h
     h.stop()
     database.close()
+
+
+def chat_message(message_id: str, text: str = "/help", **extra) -> dict:
+    """What GET /messages/{id} answers for Alice's message in her direct space."""
+    return {
+        "id": message_id,
+        "roomId": "room-1",
+        "roomType": "direct",
+        "personId": "person-1",
+        "personEmail": "alice@example.com",
+        "text": text,
+        **extra,
+    }
+
+
+def register_message(rsps, message_id: str, text: str = "/help", **extra) -> None:
+    rsps.get(f"{API}/messages/{message_id}", json=chat_message(message_id, text, **extra))
+
+
+def posted(rsps) -> list[dict]:
+    """The bodies of the bot's POST /messages, in order."""
+    return [
+        json.loads(c.request.body)
+        for c in rsps.calls
+        if c.request.method == "POST" and c.request.url == f"{API}/messages"
+    ]
+
+
+def posted_markdown(rsps) -> list[str]:
+    return [body["markdown"] for body in posted(rsps)]

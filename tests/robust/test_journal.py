@@ -13,7 +13,7 @@ import responses
 from handlers import commands as registry
 from storage import reply_steps
 from storage.models import InboxEvent
-from tests.conftest import API, deliver, message_envelope
+from tests.conftest import API, deliver, message_envelope, register_message
 
 ALL_THREE = ["one: fetching…", "two: the chart", "three: the card"]
 
@@ -42,17 +42,7 @@ class Webex:
         return 200, {}, json.dumps({"id": f"posted-{len(self.acted)}"})
 
     def say(self, client, text: str = "/help", message_id: str = "m-1") -> None:
-        self.rsps.get(
-            f"{API}/messages/{message_id}",
-            json={
-                "id": message_id,
-                "roomId": "room-1",
-                "roomType": "direct",
-                "personId": "person-1",
-                "personEmail": "alice@example.com",
-                "text": text,
-            },
-        )
+        register_message(self.rsps, message_id, text)
         deliver(client, message_envelope(message_id))
 
 

@@ -16,7 +16,7 @@ import pytest
 from bot.webhooks import ACCEPT_WAIT
 from storage import spool
 from storage.models import InboxEvent
-from tests.conftest import API, deliver, message_envelope
+from tests.conftest import API, deliver, message_envelope, register_message
 
 
 @contextmanager
@@ -37,17 +37,7 @@ def webex(webex_api):
     webex_api.post(f"{API}/messages", json={"id": "reply-1"})
     webex_api.get(f"{API}/people/person-1", json={"id": "person-1", "type": "person"})
     for n in range(3):
-        webex_api.get(
-            f"{API}/messages/m-{n}",
-            json={
-                "id": f"m-{n}",
-                "roomId": "room-1",
-                "roomType": "direct",
-                "personId": "person-1",
-                "personEmail": "alice@example.com",
-                "text": "/help",
-            },
-        )
+        register_message(webex_api, f"m-{n}")
     return webex_api
 
 

@@ -2,53 +2,19 @@
 
 from __future__ import annotations
 
-import json
-from types import SimpleNamespace
-
 import pytest
 
 from bot import echo
 from bot.echo import MARKDOWN_LIMIT
-from tests.conftest import API, deliver, message_envelope
+from tests.conftest import deliver, message_envelope, posted_markdown, register_message
 
 NASTY = "`**bold**`[click](https://evil.example)<@all>"
 
 
-@pytest.fixture
-def webex(webex_api, runtime, monkeypatch):
-    webex_api.post(f"{API}/messages", json={"id": "reply-1"})
-    webex_api.get(f"{API}/people/person-1", json={"id": "person-1", "type": "person"})
-    from bot.webex import UserClient
-    from tests.conftest import ANALYTICS
-    from tests.robust.test_path_injection import FixedToken
-
-    user = UserClient(FixedToken(), API, ANALYTICS, runtime.http)
-    monkeypatch.setattr(runtime.accounts, "is_connected", lambda person_id: True)
-    monkeypatch.setattr(runtime.accounts, "client_for", lambda person_id: user)
-    connected_info = SimpleNamespace(broken=False, has_analytics=True, display_name="Alice")
-    monkeypatch.setattr(runtime.accounts, "info", lambda person_id: connected_info)
-    return webex_api
-
-
 def ask(client, rsps, message_id: str, text: str) -> str:
-    rsps.get(
-        f"{API}/messages/{message_id}",
-        json={
-            "id": message_id,
-            "roomId": "room-1",
-            "roomType": "direct",
-            "personId": "person-1",
-            "personEmail": "alice@example.com",
-            "text": text,
-        },
-    )
+    register_message(rsps, message_id, text)
     deliver(client, message_envelope(message_id))
-    replies = [
-        json.loads(c.request.body)["markdown"]
-        for c in rsps.calls
-        if c.request.method == "POST" and c.request.url == f"{API}/messages"
-    ]
-    return replies[-1]
+    return posted_markdown(rsps)[-1]
 
 
 def rendered_outside_code(markdown: str) -> str:
@@ -69,8 +35,8 @@ def rendered_outside_code(markdown: str) -> str:
         f"/quality {NASTY}",
     ],
 )
-def test_typed_markdown_is_echoed_inside_a_closed_code_span(client, webex, text):
-    reply = ask(client, webex, "m-md", text)
+def test_typed_markdown_is_echoed_inside_a_closed_code_span(client, connected, text):
+    reply = ask(client, connected, "m-md", text)
     assert reply.count("`") % 2 == 0  # every span closed: nothing typed escapes one
     outside = rendered_outside_code(reply)
     assert "**bold**" not in outside and "](https://evil" not in outside and "<@all>" not in outside
@@ -86,8 +52,8 @@ def test_typed_markdown_is_echoed_inside_a_closed_code_span(client, webex, text)
         "/subscribe " + "a/" * 5000,
     ],
 )
-def test_a_huge_echo_is_cut_far_below_the_webex_limit(client, webex, text):
-    reply = ask(client, webex, "m-long", text)
+def test_a_huge_echo_is_cut_far_below_the_webex_limit(client, connected, text):
+    reply = ask(client, connected, "m-long", text)
     assert len(reply.encode()) < 1000 < MARKDOWN_LIMIT
     assert "…" in reply
 
@@ -133,8 +99,8 @@ def test_card_text_never_turns_a_typed_title_into_a_link():
     "text",
     [f"/trends 7 {NASTY}", f"/trends {NASTY}", f"/export {NASTY}", "/export 9999", "/trends 3"],
 )
-def test_history_commands_echo_safely(client, webex, text):
-    reply = ask(client, webex, "m-hist", text)
+def test_history_commands_echo_safely(client, connected, text):
+    reply = ask(client, connected, "m-hist", text)
     assert reply.count("`") % 2 == 0
     outside = rendered_outside_code(reply)
     assert "**bold**" not in outside and "](https://evil" not in outside

@@ -3,31 +3,16 @@ a bound, and the person is told once that the answer comes late."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import responses
 
 from bot.recovery import OUTAGE_LIMIT, outage_delay
 from storage.models import InboxEvent
-from tests.conftest import API, deliver, message_envelope
+from tests.conftest import API, chat_message, deliver, message_envelope
+from tests.conftest import posted_markdown as posted
 
-MESSAGE = {
-    "id": "m-1",
-    "roomId": "room-1",
-    "roomType": "direct",
-    "personId": "person-1",
-    "personEmail": "alice@example.com",
-    "text": "/help",
-}
-
-
-def posted(rsps) -> list[str]:
-    return [
-        json.loads(c.request.body)["markdown"]
-        for c in rsps.calls
-        if c.request.method == "POST" and c.request.url == f"{API}/messages"
-    ]
+MESSAGE = chat_message("m-1")
 
 
 def time_passes(by: timedelta) -> None:

@@ -5,13 +5,19 @@ any HTTP request, and a command with such a REF gets a helpful reply instead of 
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 import responses
 
-from bot.webex import BotClient, Http, InvalidId, RetryPolicy, TokenSource, UserClient
-from tests.conftest import ANALYTICS, API, deliver, message_envelope
+from bot.webex import BotClient, Http, InvalidId, RetryPolicy, UserClient
+from tests.conftest import (
+    ANALYTICS,
+    API,
+    deliver,
+    message_envelope,
+    posted_markdown,
+    register_message,
+)
+from tests.robust.conftest import FixedToken
 
 HOSTILE = [
     "../rooms",
@@ -28,14 +34,6 @@ HOSTILE = [
     "",
     "x" * 600,
 ]
-
-
-class FixedToken(TokenSource):
-    def access_token(self) -> str:
-        return "user-token"
-
-    def refresh(self, rejected: str) -> str:
-        return "user-token-2"
 
 
 @pytest.fixture
@@ -90,42 +88,6 @@ def test_real_ids_still_go_through_quoted(nothing_mocked):
 
 
 # Through the bot: `/quality REF` with a hostile REF, typed or pressed on a card --------------
-@pytest.fixture
-def connected(runtime, webex_api, monkeypatch):
-    webex_api.post(f"{API}/messages", json={"id": "reply-1"})
-    webex_api.get(f"{API}/people/person-1", json={"id": "person-1", "type": "person"})
-    user = UserClient(FixedToken(), API, ANALYTICS, runtime.http)
-    monkeypatch.setattr(runtime.accounts, "is_connected", lambda person_id: True)
-    monkeypatch.setattr(runtime.accounts, "client_for", lambda person_id: user)
-    connected_info = SimpleNamespace(broken=False, has_analytics=True, display_name="Alice")
-    monkeypatch.setattr(runtime.accounts, "info", lambda person_id: connected_info)
-    return webex_api
-
-
-def _say(rsps, message_id: str, text: str) -> None:
-    rsps.get(
-        f"{API}/messages/{message_id}",
-        json={
-            "id": message_id,
-            "roomId": "room-1",
-            "roomType": "direct",
-            "personId": "person-1",
-            "personEmail": "alice@example.com",
-            "text": text,
-        },
-    )
-
-
-def _posted(rsps) -> list[str]:
-    import json
-
-    return [
-        json.loads(c.request.body)["markdown"]
-        for c in rsps.calls
-        if c.request.method == "POST" and c.request.url == f"{API}/messages"
-    ]
-
-
 @pytest.mark.parametrize(
     "ref",
     [
@@ -139,9 +101,9 @@ def _posted(rsps) -> list[str]:
     ids=repr,
 )
 def test_quality_with_a_path_for_ref_is_answered_without_any_user_call(client, connected, ref):
-    _say(connected, "m-inj", f"/quality {ref}")
+    register_message(connected, "m-inj", f"/quality {ref}")
     assert deliver(client, message_envelope("m-inj")).status_code == 200
-    [reply] = _posted(connected)
+    [reply] = posted_markdown(connected)
     assert "is not a meeting" in reply and "/meetings" in reply
     user_urls = [
         c.request.url

@@ -4,7 +4,6 @@ visibly: `doctor` lists it and the person gets a plain reply."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,33 +13,16 @@ from bot.recovery import Heartbeat
 from storage import inbox
 from storage.db import utcnow
 from storage.models import InboxEvent
-from tests.conftest import API, deliver, message_envelope
+from tests.conftest import API, deliver, message_envelope, register_message
+from tests.conftest import posted_markdown as posted
 
 
 @pytest.fixture
 def webex(webex_api):
     webex_api.post(f"{API}/messages", json={"id": "reply-1"})
     webex_api.get(f"{API}/people/person-1", json={"id": "person-1", "type": "person"})
-    webex_api.get(
-        f"{API}/messages/m-1",
-        json={
-            "id": "m-1",
-            "roomId": "room-1",
-            "roomType": "direct",
-            "personId": "person-1",
-            "personEmail": "alice@example.com",
-            "text": "/help",
-        },
-    )
+    register_message(webex_api, "m-1")
     return webex_api
-
-
-def posted(rsps) -> list[str]:
-    return [
-        json.loads(c.request.body)["markdown"]
-        for c in rsps.calls
-        if c.request.method == "POST" and c.request.url == f"{API}/messages"
-    ]
 
 
 @pytest.fixture

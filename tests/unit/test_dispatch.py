@@ -1,21 +1,19 @@
 """From a signed delivery to a reply, with tasks run inline (QUEUE_URL=immediate)."""
 
-import json
 from datetime import timedelta
 
 import pytest
 import responses
 
 from storage.models import InboxEvent
-from tests.conftest import API, BOT_ID, deliver, message_envelope
-
-
-def posted(rsps):
-    return [
-        json.loads(c.request.body)
-        for c in rsps.calls
-        if c.request.method == "POST" and c.request.url == f"{API}/messages"
-    ]
+from tests.conftest import (
+    API,
+    BOT_ID,
+    deliver,
+    message_envelope,
+    posted,
+    register_message,
+)
 
 
 @pytest.fixture
@@ -23,19 +21,6 @@ def webex(webex_api):
     webex_api.post(f"{API}/messages", json={"id": "reply-1"})
     webex_api.get(f"{API}/people/person-1", json={"id": "person-1", "type": "person"})
     return webex_api
-
-
-def register_message(rsps, message_id, text, **extra):
-    body = {
-        "id": message_id,
-        "roomId": "room-1",
-        "roomType": "direct",
-        "personId": "person-1",
-        "personEmail": "alice@example.com",
-        "text": text,
-        **extra,
-    }
-    rsps.get(f"{API}/messages/{message_id}", json=body)
 
 
 def test_help_is_answered_in_the_thread(client, webex):
