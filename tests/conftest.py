@@ -195,3 +195,35 @@ def posted(rsps) -> list[dict]:
 
 def posted_markdown(rsps) -> list[str]:
     return [body["markdown"] for body in posted(rsps)]
+
+
+def register_action(
+    rsps, action_id: str, message_id: str, room_id: str = "room-1", **inputs: str
+) -> None:
+    """What GET /attachment/actions/{id} answers for Alice pressing a card of `message_id`."""
+    rsps.get(
+        f"{API}/attachment/actions/{action_id}",
+        json={
+            "id": action_id,
+            "type": "submit",
+            "messageId": message_id,
+            "personId": "person-1",
+            "roomId": room_id,
+            "inputs": inputs or {"command": "help"},
+        },
+    )
+
+
+def action_envelope(action_id: str, message_id: str = "card-9", room_id: str = "room-1") -> dict:
+    """The webhook delivery of Alice's card press."""
+    return {
+        "resource": "attachmentActions",
+        "event": "created",
+        "data": {
+            "id": action_id,
+            "messageId": message_id,
+            "roomId": room_id,
+            "personId": "person-1",
+            "type": "submit",
+        },
+    }

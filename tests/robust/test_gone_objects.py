@@ -4,7 +4,7 @@ knows, are normal events: no reply at all, and never a failure reference."""
 from __future__ import annotations
 
 from storage.models import InboxEvent
-from tests.conftest import API, deliver, message_envelope
+from tests.conftest import API, action_envelope, deliver, message_envelope, register_action
 
 
 def posts(rsps) -> list:
@@ -28,54 +28,23 @@ def test_a_deleted_message_is_ignored_in_silence(client, webex_api):
     assert row.status == "ignored" and row.error_ref is None
 
 
-def _action_envelope(action_id: str) -> dict:
-    return {
-        "resource": "attachmentActions",
-        "event": "created",
-        "data": {
-            "id": action_id,
-            "messageId": "card-9",
-            "roomId": "room-1",
-            "personId": "person-1",
-        },
-    }
-
-
 def test_an_unknown_card_action_is_ignored_in_silence(client, webex_api):
     gone(webex_api, "/attachment/actions/act-gone")
-    deliver(client, _action_envelope("act-gone"))
+    deliver(client, action_envelope("act-gone"))
     assert posts(webex_api) == []
     assert InboxEvent.get().status == "ignored"
 
 
 def test_a_press_on_a_deleted_card_is_ignored_in_silence(client, webex_api):
-    webex_api.get(
-        f"{API}/attachment/actions/act-3",
-        json={
-            "id": "act-3",
-            "messageId": "card-9",
-            "personId": "person-1",
-            "roomId": "room-1",
-            "inputs": {"command": "help"},
-        },
-    )
+    register_action(webex_api, "act-3", "card-9")
     gone(webex_api, "/messages/card-9")
-    deliver(client, _action_envelope("act-3"))
+    deliver(client, action_envelope("act-3"))
     assert posts(webex_api) == []
     assert InboxEvent.get().status == "ignored"
 
 
 def test_an_action_naming_a_non_id_message_is_ignored_without_fetching(client, webex_api):
-    webex_api.get(
-        f"{API}/attachment/actions/act-4",
-        json={
-            "id": "act-4",
-            "messageId": "../rooms",
-            "personId": "person-1",
-            "roomId": "room-1",
-            "inputs": {"command": "help"},
-        },
-    )
-    deliver(client, _action_envelope("act-4"))
+    register_action(webex_api, "act-4", "../rooms")
+    deliver(client, action_envelope("act-4"))
     assert posts(webex_api) == []
     assert not any("/rooms" in c.request.url for c in webex_api.calls)

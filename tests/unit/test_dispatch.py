@@ -9,9 +9,11 @@ from storage.models import InboxEvent
 from tests.conftest import (
     API,
     BOT_ID,
+    action_envelope,
     deliver,
     message_envelope,
     posted,
+    register_action,
     register_message,
 )
 
@@ -131,44 +133,19 @@ def test_bot_added_to_a_space_greets(client, webex):
 
 
 def test_card_action_runs_the_command_as_the_presser(client, webex):
-    webex.get(
-        f"{API}/attachment/actions/act-1",
-        json={
-            "id": "act-1",
-            "type": "submit",
-            "messageId": "card-1",
-            "personId": "person-1",
-            "roomId": "room-1",
-            "inputs": {"command": "help"},
-        },
-    )
+    register_action(webex, "act-1", "card-1")
     webex.get(
         f"{API}/messages/card-1",
         json={"id": "card-1", "roomId": "room-1", "roomType": "direct", "personId": BOT_ID},
     )
-    envelope = {
-        "resource": "attachmentActions",
-        "event": "created",
-        "data": {
-            "id": "act-1",
-            "messageId": "card-1",
-            "roomId": "room-1",
-            "personId": "person-1",
-            "type": "submit",
-        },
-    }
-    deliver(client, envelope)
+    deliver(client, action_envelope("act-1", "card-1"))
     [reply] = posted(webex)
     # A press is answered at the bottom of the space (§5), not threaded under an old card.
     assert "parentId" not in reply and "/meetings" in reply["markdown"]
 
 
 def test_card_press_in_a_group_mentions_the_presser_at_the_bottom(client, webex):
-    webex.get(
-        f"{API}/attachment/actions/act-9",
-        json={"id": "act-9", "type": "submit", "messageId": "card-9", "personId": "person-1",
-              "roomId": "room-g", "inputs": {"command": "help"}},
-    )
+    register_action(webex, "act-9", "card-9", "room-g")
     webex.get(
         f"{API}/messages/card-9",
         json={"id": "card-9", "roomId": "room-g", "roomType": "group", "personId": BOT_ID,
@@ -176,36 +153,18 @@ def test_card_press_in_a_group_mentions_the_presser_at_the_bottom(client, webex)
     )
     webex.replace(responses.GET, f"{API}/people/person-1",
                   json={"id": "person-1", "type": "person", "displayName": "Maya Patel"})
-    deliver(client, {"resource": "attachmentActions", "event": "created",
-                     "data": {"id": "act-9", "messageId": "card-9", "roomId": "room-g",
-                              "personId": "person-1", "type": "submit"}})
+    deliver(client, action_envelope("act-9", "card-9", "room-g"))
     [reply] = posted(webex)
     assert "parentId" not in reply
     assert reply["markdown"].startswith("<@personId:person-1|Maya Patel> ")
 
 
 def test_card_action_on_someone_elses_message_is_ignored(client, webex):
-    webex.get(
-        f"{API}/attachment/actions/act-2",
-        json={
-            "id": "act-2",
-            "messageId": "card-2",
-            "personId": "person-1",
-            "roomId": "room-1",
-            "inputs": {"command": "help"},
-        },
-    )
+    register_action(webex, "act-2", "card-2")
     webex.get(
         f"{API}/messages/card-2", json={"id": "card-2", "roomId": "room-1", "personId": "mallory"}
     )
-    deliver(
-        client,
-        {
-            "resource": "attachmentActions",
-            "event": "created",
-            "data": {"id": "act-2", "messageId": "card-2", "roomId": "room-1"},
-        },
-    )
+    deliver(client, action_envelope("act-2", "card-2"))
     assert posted(webex) == []
 
 
