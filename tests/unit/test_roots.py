@@ -44,7 +44,7 @@ def test_no_module_is_over_400_lines():
     root = Path(__file__).resolve().parents[2]
     long = {
         str(path.relative_to(root)): n
-        for package in ("bot", "handlers", "storage")
+        for package in ("bot", "handlers", "storage", "sandbox")
         for path in (root / package).rglob("*.py")
         if (n := len(path.read_text(encoding="utf-8").splitlines())) > 400
     }
