@@ -154,14 +154,6 @@ def finish(
     return AlertMeeting.update(**fields).where(_mine(meeting_id, owner)).execute() == 1
 
 
-def status_counts(since: datetime | None = None) -> dict[str, int]:
-    query = AlertMeeting.select(AlertMeeting.status, fn.COUNT(AlertMeeting.meeting_id))
-    if since is not None:
-        query = query.where(AlertMeeting.seen_at >= to_utc_naive(since))
-    rows = query.group_by(AlertMeeting.status).tuples()
-    return {status: n for status, n in cast(Iterable[tuple[str, int]], rows)}
-
-
 def overdue(now: datetime, late: timedelta) -> int:
     """Open meetings whose due time passed long ago: the worker is down or stuck."""
     at = to_utc_naive(now) - late
@@ -289,14 +281,6 @@ def delivery_counts() -> dict[str, int]:
     return {status: n for status, n in cast(Iterable[tuple[str, int]], rows)}
 
 
-def sent_targets() -> list[tuple[str, str]]:
-    """(meeting id, target) of every sent delivery: for benchmarks and checks."""
-    query = AlertDelivery.select(AlertDelivery.meeting_id, AlertDelivery.target).where(
-        AlertDelivery.status == "sent"
-    )
-    return [(r.meeting_id, r.target) for r in query]
-
-
 # /alerts spaces ------------------------------------------------------------------------------
 def set_space(room_id: str, org_id: str, enabled: bool, by: str, now: datetime) -> bool:
     """Returns False when the space was already in that state (the `since` is kept)."""
@@ -380,10 +364,6 @@ def polled(org_id: str, now: datetime, found: int) -> None:
     AlertPoll.update(polled_at=to_utc_naive(now), lease_until=None, found=found).where(
         AlertPoll.org_id == org_id
     ).execute()
-
-
-def poll_released(org_id: str) -> None:
-    AlertPoll.update(lease_until=None).where(AlertPoll.org_id == org_id).execute()
 
 
 def last_poll(org_id: str) -> datetime | None:
