@@ -16,6 +16,9 @@ days = days_from(1, 400, "`/export 90`")
 )
 def export_history(ctx: Context) -> None:
     view = visibility.export_view(ctx.runtime, ctx.person_id, ctx.person_email)
+    if isinstance(view, visibility.Refused):
+        ctx.reply(view.message)
+        return
     content, count = export(view.scope, ctx.args["DAYS"], ctx.now())
     whose = "the organization's meetings" if view.org_view else "your meetings as a participant"
     ctx.reply(

@@ -52,6 +52,12 @@ REFUSE_ORG = (
 REFUSE_PERSON = (
     "Only quality admins can see another person's trends. `/trends` shows your own meetings."
 )
+# History rows are found by the participant's email: without one, no row is surely theirs (an
+# empty email would match every email-less guest's row, of any org).
+NO_EMAIL = (
+    "Webex does not give me your email address, so I cannot tell which meetings are yours. "
+    "Ask your Webex administrator to add one to your account."
+)
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,8 @@ def person_from_target(runtime: Runtime, target: str) -> str:
 def trends_view(runtime: Runtime, person_id: str, email: str, target: str | None) -> View | Refused:
     """Own rows for everyone; the org's or another person's for quality admins only (§9)."""
     me = email_of(runtime, person_id, email)
+    if not me:
+        return Refused(NO_EMAIL)
     if not target:
         return View(Scope(email=me), "you")
     org = org_of(runtime, person_id)
@@ -91,9 +99,11 @@ def trends_view(runtime: Runtime, person_id: str, email: str, target: str | None
     return View(Scope(org_id=org, email=other), other)
 
 
-def export_view(runtime: Runtime, person_id: str, email: str) -> View:
+def export_view(runtime: Runtime, person_id: str, email: str) -> View | Refused:
     """A quality admin gets the org's rows, anyone else the rows where they are the participant."""
     me = email_of(runtime, person_id, email)
+    if not me:
+        return Refused(NO_EMAIL)
     org = org_of(runtime, person_id)
     if is_quality_admin(runtime, me, org):
         return View(Scope(org_id=org), "the organization", org_view=True)

@@ -150,3 +150,20 @@ def test_export_cells_cannot_become_formulas_and_stay_utf8(chat, runtime):
     assert cells[4] == "'+Zoë Ünal"
     assert cells[14] == "'-2+3"
     assert "Zoë".encode() in reply["file"]["content"]
+
+
+def test_someone_webex_gives_no_email_never_sees_the_rows_of_email_less_guests(
+    chat, runtime, monkeypatch
+):
+    """An unknown email must not become a scope matching every row without one (a phone
+    guest's, another org's)."""
+    put(
+        row("m9", "ann@example.com", start=days_ago(2), poor=5),
+        {**row("m9", "guest@x.test", start=days_ago(2), poor=9, name="Phone guest",
+               org_id="org-other"), "email": "", "email_lc": "", "participant_key": "s:guest"},
+    )
+    monkeypatch.setattr(runtime.webex, "person", lambda pid: {"id": pid, "emails": []})
+    for command in ("/trends", "/export"):
+        replies = chat(command, email="", person="p-nomail")
+        assert [r.get("file") for r in replies] == [None], command
+        assert "your email address" in replies[0]["markdown"], command
