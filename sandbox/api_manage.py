@@ -107,13 +107,7 @@ def rooms_delete(room_id: str):
             raise ApiFault(403, "A 1:1 space cannot be deleted.")
         if room.creator_id != me.id and not _is_moderator(w, room.id, me.id):
             raise ApiFault(403, "Only the space's creator or a moderator can delete it.")
-        for key in [k for k, m in w.memberships.items() if m.room_id == room.id]:
-            del w.memberships[key]
-        for key in [k for k, m in w.messages.items() if m.room_id == room.id]:
-            del w.messages[key]
-        for key in [k for k, c in w.contents.items() if c.room_id == room.id]:
-            del w.contents[key]
-        del w.rooms[room.id]
+        w.delete_rooms({room.id})
     return Response(status=204)
 
 

@@ -120,12 +120,7 @@ def teams_delete(team_id: str):
     with w.lock:
         team = visible_team(w, team_id, me)
         _moderator(w, team, me)
-        rooms = {r.id for r in w.rooms.values() if r.team_id == team.id}
-        for table in (w.memberships, w.messages, w.contents):
-            for key in [k for k, x in table.items() if x.room_id in rooms]:
-                del table[key]
-        for room_id in rooms:
-            del w.rooms[room_id]
+        w.delete_rooms({r.id for r in w.rooms.values() if r.team_id == team.id})
         for key in [k for k, m in w.team_memberships.items() if m.team_id == team.id]:
             del w.team_memberships[key]
         del w.teams[team.id]

@@ -369,3 +369,12 @@ class World:
             m = Membership(webex_id("MEMBERSHIP"), room_id, person_id, self.now(), moderator)
             self.memberships[m.id] = m
             return m
+
+    def delete_rooms(self, room_ids: set[str]) -> None:
+        """The spaces and everything in them: memberships, messages, files."""
+        with self.lock:
+            for table in (self.memberships, self.messages, self.contents):
+                for key in [k for k, x in table.items() if x.room_id in room_ids]:
+                    del table[key]
+            for room_id in room_ids:
+                del self.rooms[room_id]
