@@ -8,6 +8,7 @@ from bot import echo
 from bot.accounts import ANALYTICS_SCOPE, ConnectionInfo
 from bot.commands import command
 from bot.context import Context
+from bot.orgs import OrgConnectionInfo
 
 
 def in_words(moment: datetime, now: datetime) -> str:
@@ -29,8 +30,12 @@ def _plural(n: int, unit: str) -> str:
     return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
 
 
-def connection_lines(info: ConnectionInfo | None, now: datetime) -> list[str]:
+def connection_lines(
+    info: ConnectionInfo | None, now: datetime, org_serves: bool = False
+) -> list[str]:
     if info is None:
+        if org_serves:
+            return ["Your own account: **not connected**, and it need not be (see above)."]
         return ["**Not connected.** Type `/connect` so I can read your meetings."]
     who = f"**{echo.plain(info.display_name)}** ({echo.plain(info.email)})"
     if info.broken:
@@ -70,21 +75,52 @@ def subscription_line(room_id: str, person_id: str, now) -> str:
     return line
 
 
-def org_lines(ctx: Context) -> list[str]:
-    """Whether the asker's org is connected (by whom, kind, expiry) and whether they are a
-    quality admin (§9). The org lookup is only made once some org is connected."""
-    from bot.access import OrgLookupFailed
+def what_works(personal: ConnectionInfo | None, org_serves: bool | None) -> str:
+    """The one line a newcomer wants first: will `/meetings` and `/quality` work for me?
+    `org_serves` is None when the org lookup failed, False when no working org connection."""
+    if org_serves:
+        return (
+            "**`/meetings` and `/quality` work for you** through your organization's connection: "
+            "no `/connect` needed. You see your own meetings; other people in them stay unnamed "
+            "unless you hosted the meeting or are a quality admin."
+        )
+    if personal is not None and not personal.broken:
+        if personal.has_analytics:
+            return (
+                "**`/meetings` and `/quality` work for you** with your own account "
+                "(an admin's, with meeting quality access)."
+            )
+        return (
+            "**`/meetings` works for you; `/quality` does not**: your account cannot read meeting "
+            "quality data (that needs a Webex admin). Ask a Webex admin to type `/connect org`, "
+            "then it works for everyone in your organization."
+        )
+    if org_serves is None:
+        return "I could not tell whether your organization is connected; try `/status` again soon."
+    return (
+        "**Neither `/meetings` nor `/quality` works for you yet.** Type `/connect` to list your "
+        "meetings; `/quality` also needs a Webex admin account, or a Webex admin typing "
+        "`/connect org` for everyone."
+    )
 
+
+def org_info(ctx: Context) -> tuple[OrgConnectionInfo | None, str]:
+    """(the asker's org connection or None, their email); raises OrgLookupFailed.
+    The org lookup is only made once some org is connected."""
     access, orgs = ctx.runtime.access, ctx.runtime.orgs
     email = ctx.person_email.lower()
     info = None
     if orgs.any():
-        try:
-            ident = access.identity(ctx.person_id)
-        except OrgLookupFailed:
-            return ["Organization: I could not look up your organization just now."]
+        ident = access.identity(ctx.person_id)
         email = email or ident.email
         info = orgs.info(ident.org_id) if ident.org_id else None
+    return info, email
+
+
+def org_lines(ctx: Context, info: OrgConnectionInfo | None, email: str) -> list[str]:
+    """Whether the asker's org is connected (by whom, kind, expiry) and whether they are a
+    quality admin (§9)."""
+    access = ctx.runtime.access
     if info is None:
         return [
             "**Organization: not connected.** A Webex admin can type `/connect org` so that "
@@ -93,7 +129,6 @@ def org_lines(ctx: Context) -> list[str]:
             if email and email in ctx.config.quality_admin_emails
             else "You are **not** a quality admin.",
         ]
-    kind = "a Service App" if info.kind == "service-app" else "an admin's OAuth grant"
     if info.broken:
         state = "**needs renewing** (Webex refused it): a Webex admin must `/connect org` again"
     else:
@@ -102,8 +137,9 @@ def org_lines(ctx: Context) -> list[str]:
             f"({info.access_expires_at:%Y-%m-%d %H:%M} UTC, renewed automatically)"
         )
     admin = access.is_quality_admin(email, info.org_id)
+    who = "a Service App" if info.kind == "service-app" else info.who
     return [
-        f"**Organization: connected** by {info.who} (kind `{info.kind}`: {kind}); {state}.",
+        f"**Organization: connected** by {who} (kind `{info.kind}`); {state}.",
         "You **are** a quality admin: you see every participant and can use `/meetings PERSON`."
         if admin
         else "You are **not** a quality admin.",
@@ -112,9 +148,19 @@ def org_lines(ctx: Context) -> list[str]:
 
 @command("status", help="show your connection, your organization's and this space's summary")
 def status(ctx: Context) -> None:
-    lines = connection_lines(ctx.runtime.accounts.info(ctx.person_id), ctx.now())
+    from bot.access import OrgLookupFailed
+
+    personal = ctx.runtime.accounts.info(ctx.person_id)
+    try:
+        info, email = org_info(ctx)
+    except OrgLookupFailed:
+        org, serves = ["Organization: I could not look up your organization just now."], None
+    else:
+        org, serves = org_lines(ctx, info, email), info is not None and not info.broken
+    lines = [what_works(personal, serves), ""]
+    lines.extend(connection_lines(personal, ctx.now(), org_serves=bool(serves)))
     lines.append("")
-    lines.extend(org_lines(ctx))
+    lines.extend(org)
     lines.append("")
     lines.append(subscription_line(ctx.room_id, ctx.person_id, ctx.now()))
     lines.append(alerts_lines(ctx))

@@ -163,6 +163,7 @@ def test_refused_code_exchange_stores_nothing(client, webex, token_url, clock):
 def test_status_when_not_connected(client, webex, clock):
     [reply] = ask(client, webex, "/status")
     assert "Not connected" in reply["markdown"] and "/connect" in reply["markdown"]
+    assert reply["markdown"].startswith("**Neither `/meetings` nor `/quality` works for you yet")
 
 
 def test_status_when_connected_speaks_in_words(client, webex, token_url, clock, runtime):
@@ -171,6 +172,7 @@ def test_status_when_connected_speaks_in_words(client, webex, token_url, clock, 
     text = reply["markdown"]
     assert "Alice Example" in text and "alice@example.com" in text
     assert "in 13 days" in text and "in 90 days" in text and "analytics:read_all" in text
+    assert text.startswith("**`/meetings` and `/quality` work for you** with your own account")
 
 
 def test_status_shows_this_spaces_subscription(client, webex, token_url, clock, runtime):

@@ -135,6 +135,9 @@ def test_status_and_disconnect_org(bot_only):
     [status] = h.ask(cast.stranger, group_id(h), "/status")
     assert "Organization: connected" in status["markdown"]
     assert "You are **not** a quality admin" in status["markdown"]
+    # A newcomer reads first whether /quality works for them, and is not sent to /connect.
+    assert status["markdown"].startswith("**`/meetings` and `/quality` work for you** through")
+    assert "need not be" in status["markdown"]
 
     [refused] = h.ask(cast.stranger, group_id(h), "/disconnect org")
     assert "Only the person who connected" in refused["markdown"] and h.runtime.orgs.infos()
