@@ -67,7 +67,7 @@ def space_state(runtime: Runtime, room_id: str) -> str:
     state = store.space(room_id)
     now = runtime.now()
     sent = store.sent_count(f"space:{room_id}", now - timedelta(days=7))
-    count = f"{sent} alert(s) sent here in the last 7 days."
+    count = f"{sent} {'alert' if sent == 1 else 'alerts'} sent here in the last 7 days."
     if state is None:
         return f"Alerts in this space: **off** (a quality admin can type `/alerts on`). {count}"
     since = state.since.strftime("%Y-%m-%d %H:%M UTC")

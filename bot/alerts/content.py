@@ -23,6 +23,11 @@ class Message:
         return {"markdown": self.markdown, "card": self.card}
 
 
+def _n(count: float, word: str) -> str:
+    """`participant`/`participants` by count: a newcomer reads words, not `participant(s)`."""
+    return word if count == 1 else word + "s"
+
+
 def time_span(meeting: dict, tz: str) -> str:
     """`Tue 01 Dec 2026, 14:00–14:45 (Europe/Paris)`: local start–end with the zone."""
     start, end = parse_time(meeting.get("start")), parse_time(meeting.get("end"))
@@ -91,20 +96,20 @@ def alert_message(
             [
                 ("Host", host),
                 ("When", span),
-                ("Poor", f"{len(poor)} of {participants} participant(s)"),
+                ("Poor", f"{len(poor)} of {participants} {_n(participants, 'participant')}"),
             ]
         ),
         facts([(pp.name, _line(pp)) for pp in listed]),
     ]
     if hidden:
-        body.append(text(f"… and {hidden} more poor participant(s).", isSubtle=True))
+        body.append(text(f"… and {hidden} more poor {_n(hidden, 'participant')}.", isSubtle=True))
     lines = []
     if intro:
         lines += [intro, ""]
     lines += [
         f"**Poor meeting quality: {md_escape(title)}**",
         f"Host: {md_escape(host)} · {md_escape(span)}",
-        f"{len(poor)} of {participants} participant(s) had poor quality:",
+        f"{len(poor)} of {participants} {_n(participants, 'participant')} had poor quality:",
     ]
     lines += [f"- **{md_escape(pp.name)}** — {md_escape(_line(pp))}" for pp in listed]
     if hidden:
@@ -147,7 +152,7 @@ def participant_message(meeting: dict, pp: PoorParticipant, tz: str) -> Message:
     what = f"what you {pp.direction}" if pp.direction else "your media"
     heading = f"Your quality was poor in {title}"
     streams = ", ".join(pp.streams) or "media"
-    summary = f"For {pp.poor_minutes} minute(s) {what} was poor ({streams})."
+    summary = f"For {pp.poor_minutes} {_n(pp.poor_minutes, 'minute')} {what} was poor ({streams})."
     body = [
         text(heading, weight="Bolder", size="Medium"),
         text(span, isSubtle=True),

@@ -41,7 +41,7 @@ def test_alerts_state_says_since_when_and_the_weeks_count(chat, fake_org):
     chat("/alerts on", "admin@example.com", person="p-admin")
     state = chat("/alerts", "user@example.com")
     assert "**on** since 2026-03-10 10:00 UTC" in state
-    assert "0 alert(s) sent here in the last 7 days" in state
+    assert "0 alerts sent here in the last 7 days" in state
 
 
 def test_admin_of_an_unconnected_org_is_told_what_to_do(chat, fake_org):

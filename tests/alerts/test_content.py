@@ -129,3 +129,12 @@ def test_the_delay_is_said_in_words_people_use():
 
     assert _after(900) == "about 15 minutes after"
     assert _after(30) == "about 30 seconds after"
+
+
+def test_counts_read_as_words_not_participant_s():
+    one = alert_message(meeting_data(), [pp("Ann")], 1, "UTC")
+    assert "1 of 1 participant had poor quality" in one.markdown and "(s)" not in one.markdown
+    many = alert_message(meeting_data(), [pp("Ann")], 6, "UTC")
+    assert "1 of 6 participants" in many.markdown and "(s)" not in str(many.card)
+    tip = participant_message(meeting_data(), pp("Ann"), "UTC")
+    assert "For 5 minutes " in tip.markdown and "(s)" not in tip.markdown + str(tip.card)
