@@ -5,6 +5,7 @@ from bot import echo
 from bot.accounts import STATE_TTL, NotConfigured
 from bot.commands import Arg, command
 from bot.context import Context
+from handlers.status import org_serves
 
 
 def org_word(word: str) -> str:
@@ -48,12 +49,23 @@ def connect(ctx: Context) -> None:
             if current and not current.broken
             else ""
         )
+        if org_serves(ctx):
+            # A newcomer told to /connect by habit learns first that they need not.
+            first = (
+                "You need not connect: your organization is connected, so `/meetings` and "
+                "`/quality` already work for you. Connect only to use your own account instead.\n\n"
+            )
+            last = ""
+        else:
+            first = ""
+            last = (
+                "\n\nMeeting quality data (`/quality`) also needs a Webex **admin** account with "
+                "`analytics:read_all` and the org's **Pro Pack**."
+            )
         ctx.reply_direct(
-            f"{again}[Connect your Webex account]({link}) (the link works once, for {minutes} "
-            "minutes). Sign in as yourself: I read your meetings with your own permission, "
-            f"scopes `{ctx.config.oauth_scopes}`.\n\n"
-            "Meeting quality data (`/quality`) also needs a Webex **admin** account with "
-            "`analytics:read_all` and the org's **Pro Pack**."
+            f"{first}{again}[Connect your Webex account]({link}) (the link works once, for "
+            f"{minutes} minutes). Sign in as yourself: I read your meetings with your own "
+            f"permission, scopes `{ctx.config.oauth_scopes}`.{last}"
         )
     if ctx.room_type == "group":
         ctx.reply("I sent you your sign-in link in a private message.")

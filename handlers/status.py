@@ -117,6 +117,17 @@ def org_info(ctx: Context) -> tuple[OrgConnectionInfo | None, str]:
     return info, email
 
 
+def org_serves(ctx: Context) -> bool:
+    """Whether a working org connection serves the asker (False when the lookup fails)."""
+    from bot.access import OrgLookupFailed
+
+    try:
+        info, _ = org_info(ctx)
+    except OrgLookupFailed:
+        return False
+    return info is not None and not info.broken
+
+
 def org_lines(ctx: Context, info: OrgConnectionInfo | None, email: str) -> list[str]:
     """Whether the asker's org is connected (by whom, kind, expiry) and whether they are a
     quality admin (§9)."""

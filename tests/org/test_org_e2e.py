@@ -77,6 +77,8 @@ def test_host_participant_stranger_and_outsider(org_bot):
     assert "/connect" in hint["markdown"] and "Org Review" not in hint["markdown"]
     [hint] = h.ask(cast.outsider, out_room, "/meetings")
     assert "/connect" in hint["markdown"]
+    [link] = h.ask(cast.outsider, out_room, "/connect")
+    assert "Pro Pack" in link["markdown"] and "need not" not in link["markdown"]
 
 
 def test_quality_admin_sees_all_and_lists_a_persons_meetings(sandbox, bot_only):

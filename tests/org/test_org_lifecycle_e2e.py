@@ -138,6 +138,11 @@ def test_status_and_disconnect_org(bot_only):
     # A newcomer reads first whether /quality works for them, and is not sent to /connect.
     assert status["markdown"].startswith("**`/meetings` and `/quality` work for you** through")
     assert "need not be" in status["markdown"]
+    # Typing /connect by habit: told it is not needed, not sent looking for an admin account.
+    h.ask(cast.stranger, group_id(h), "/connect")
+    room = h.direct_room_of(cast.stranger)
+    [hint] = wait_for(lambda: h.bot_messages(cast.stranger, room), what="the /connect link")
+    assert "You need not connect" in hint["markdown"] and "Pro Pack" not in hint["markdown"]
 
     [refused] = h.ask(cast.stranger, group_id(h), "/disconnect org")
     assert "Only the person who connected" in refused["markdown"] and h.runtime.orgs.infos()
