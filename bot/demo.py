@@ -90,13 +90,34 @@ def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def _connect_org(env: dict[str, str], state: dict) -> str:
+def _try_it(state: dict, admin: dict, org_connected: bool, alerts_on: str) -> str:
+    """The banner's numbered steps, true for what start-up managed to set up."""
+    other = next((p for p in state["people"] if not p.get("admin")), admin)
+    if org_connected:
+        steps = [
+            f"In 'You are' pick {other['displayName']} (not an admin), open the 1:1 space\n"
+            "     'Quality Bot', type /meetings and press 'Show quality': no /connect needed,\n"
+            "     the org is connected by the sandbox's Service App. /status says so.",
+            f"As {admin['displayName']} (an admin) the card names everyone; /connect org would\n"
+            "     connect the org with an admin grant instead.",
+        ]
+    else:
+        steps = [
+            f"As {admin['displayName']} (an admin), open the 1:1 space 'Quality Bot', type\n"
+            "     /connect org and accept; then anyone can type /meetings and press\n"
+            "     'Show quality'.",
+        ]
+    steps.append(alerts_on)
+    steps.append("In a group space ('Team Quality'), mention the bot first: @Quality Bot /help")
+    return "\n".join(f"  {n}. {step}" for n, step in enumerate(steps, 1))
+
+
+def _connect_org(env: dict[str, str], state: dict) -> bool:
     """Connect the sandbox org with its seeded Service App (tokens on stdin, as an operator
-    would), so anyone in it is served at once. Returns the line the banner shows."""
-    manual = "Org-wide: as the admin, type /connect org to serve everyone in the org."
+    would), so anyone in it is served at once. Returns whether it is connected."""
     app = state.get("serviceApp") or {}
     if not app.get("accessToken"):
-        return manual
+        return False
     try:
         done = subprocess.run(
             [sys.executable, "-m", "bot.cli", "org", "service-app"],
@@ -107,14 +128,8 @@ def _connect_org(env: dict[str, str], state: dict) -> str:
             timeout=60,
         )
     except subprocess.SubprocessError:
-        return manual
-    if done.returncode != 0:
-        return manual
-    return (
-        "Org-wide: the org is connected with the sandbox's Service App, so pick anyone in\n"
-        "  'You are' (not only the admin) and type /meetings without connecting. The admin can\n"
-        "  also type /connect org to connect it with an admin grant instead."
-    )
+        return False
+    return done.returncode == 0
 
 
 def _enable_alerts(state: dict, env: dict[str, str], admin: dict) -> str:
@@ -123,7 +138,7 @@ def _enable_alerts(state: dict, env: dict[str, str], admin: dict) -> str:
     that ends a minute after start is alerted without anyone typing. Returns a line for the
     banner; a step that fails is said, never fatal: the rest of the demo works without it."""
     room = next((r for r in state["rooms"] if r["title"] == "IT Quality"), None)
-    manual = "Alerts: once the org is connected, type /alerts on in a space (as the admin)."
+    manual = "Alerts: once the org is connected, type /alerts on in a space as the admin."
     try:
         status = _cli(env, "org", "status")
         if room is None or status.returncode or not re.search(r"oauth|service-app", status.stdout):
@@ -141,10 +156,12 @@ def _enable_alerts(state: dict, env: dict[str, str], admin: dict) -> str:
         ).raise_for_status()
     except (requests.RequestException, subprocess.SubprocessError) as exc:
         return f"Alerts: automatic set-up stopped ({type(exc).__name__}). {manual}"
+    # The story's Wi-Fi sufferer is its second person (sandbox.story, not imported: layers).
+    sufferer = state["people"][1]["displayName"] if len(state["people"]) > 1 else "someone"
     return (
-        "Alerts: 'IT Quality' has /alerts on. A seeded 'Weekly Sync' ends about a minute after\n"
-        "  start with someone on poor Wi-Fi: its alert reaches 'IT Quality', and a tip their 1:1\n"
-        "  space, within about two minutes."
+        f"Within two minutes of start, as {admin['displayName']}, watch 'IT Quality' (it has\n"
+        f"     /alerts on): a seeded 'Weekly Sync' ends with {sufferer} on poor Wi-Fi and its\n"
+        f"     alert card arrives; {sufferer}'s own 1:1 space gets a tip."
     )
 
 
@@ -217,7 +234,7 @@ def run_demo(port: int = 8080, sandbox_port: int = 8900) -> int:
         start("worker", [py, "-m", "bot.cli", "worker", "--workers", "2"], env)
         _wait(lambda: _healthy(f"http://127.0.0.1:{port}/healthz"), 60, "the bot", procs)
         admin = next((p for p in state["people"] if p.get("admin")), state["people"][0])
-        org_line = _connect_org(env, state)
+        org_connected = _connect_org(env, state)
         alerts_line = _enable_alerts(state, env, admin)
         print(
             "\n"
@@ -226,11 +243,7 @@ def run_demo(port: int = 8080, sandbox_port: int = 8900) -> int:
             f"  Bot:        http://127.0.0.1:{port}  (health: /healthz)\n"
             f"  Settings:   {ENV_FILE} (source it to run other quality-bot commands)\n"
             f"  Logs:       {DEMO}/{{sandbox,bot,worker}}.log\n\n"
-            f"  Try it: open the chat page as {admin['displayName']} (an admin), pick the 1:1\n"
-            f"  space with Quality Bot, type /connect and accept, then /meetings and press\n"
-            f"  'Show quality'. In 'Team Quality', mention the bot first.\n\n"
-            f"  {org_line}\n\n"
-            f"  {alerts_line}\n\n"
+            f"  Try it:\n{_try_it(state, admin, org_connected, alerts_line)}\n\n"
             f"  Ctrl-C stops everything.  Chat page: {state['chat_url']}\n",
             flush=True,
         )
