@@ -181,7 +181,8 @@ def test_alert_in_space_host_and_participant_once_redelivery_and_poll_add_nothin
     cards = [m for m in bot_posts(h) if m.get("roomId") == room and m.get("attachments")]
     [state] = h.ask(admin, room, "/alerts")
     assert "**on**" in state["markdown"]
-    assert f"{len(cards)} alert{'' if len(cards) == 1 else 's'} sent here in the last 7 days" in state["markdown"]
+    sent = "1 alert" if len(cards) == 1 else f"{len(cards)} alerts"
+    assert f"{sent} sent here in the last 7 days" in state["markdown"]
 
 
 def test_show_quality_button_goes_through_the_quality_command(org_harness):
