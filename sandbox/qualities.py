@@ -104,7 +104,10 @@ def _plan(rng: random.Random, p: Participant) -> _Plan:
     prof = PROFILES[p.profile]
     n = int((p.leave - p.join).total_seconds() // INTERVAL)
     missing = _missing(rng, n, prof.gaps)
-    return _Plan(n, missing, _burst_mask(rng, n) if prof.bursts else [False] * n)
+    bad = _burst_mask(rng, n) if prof.bursts else [False] * n
+    # A bad patch is one that was measured: gaps never hide it, so a profile always yields the
+    # poor minutes it promises (at least 3, ALERT_MIN_POOR_MINUTES' default).
+    return _Plan(n, [m and not b for m, b in zip(missing, bad, strict=True)], bad)
 
 
 def _received_bad(join: datetime, n: int, uploads: list[tuple[datetime, list[bool]]]) -> list[bool]:
