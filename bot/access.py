@@ -261,18 +261,32 @@ class Access:
             return View(items, meeting, "all")  # Part I: the person's own token, Webex decided
         return view_of(viewer.email, viewer.is_admin, meeting, items)
 
+    def view_key(self, viewer: Viewer, meeting: dict) -> str:
+        """The key `view` gives this viewer when it does not refuse, found without the items."""
+        return view_key_of(viewer.email, viewer.is_admin, meeting) if viewer.via_org else "all"
+
 
 def _same(a: Any, b: Any) -> bool:
     return bool(a) and bool(b) and str(a).strip().lower() == str(b).strip().lower()
 
 
+def view_key_of(viewer_email: str, is_admin: bool, meeting: dict) -> str:
+    """Pure: the key of the view `view_of` gives when it does not refuse. It names a view, it
+    grants nothing: a participant's view is stored under it only after `view_of` accepted them
+    for that very fetch, so a stored one proves the check passed on the same data."""
+    if is_admin or _same(meeting.get("hostEmail"), viewer_email):
+        return "all"
+    digest = hashlib.sha256(viewer_email.strip().lower().encode()).hexdigest()[:16]
+    return f"participant:{digest}"
+
+
 def view_of(viewer_email: str, is_admin: bool, meeting: dict, items: list[dict]) -> View | Refused:
     """Pure: the §9 rule for one viewer of one meeting's quality items."""
-    if is_admin or _same(meeting.get("hostEmail"), viewer_email):
+    key = view_key_of(viewer_email, is_admin, meeting)
+    if key == "all":
         return View(items, meeting, "all")
     if not any(_same(i.get("webexUserEmail"), viewer_email) for i in items):
         return Refused()
-    digest = hashlib.sha256(viewer_email.strip().lower().encode()).hexdigest()[:16]
     hidden_host = {**meeting, "hostEmail": "", "hostDisplayName": "", "hostUserId": ""}
     shown = _anonymised(viewer_email, items)
     last = max((_number(i) for i in shown), default=0)
@@ -281,7 +295,7 @@ def view_of(viewer_email: str, is_admin: bool, meeting: dict, items: list[dict])
         note = f"Only your own name is shown; the other participants are {others}."
     else:
         note = "Only your own name is shown."
-    return View(shown, hidden_host, f"participant:{digest}", note)
+    return View(shown, hidden_host, key, note)
 
 
 def _number(item: dict) -> int:

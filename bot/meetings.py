@@ -167,7 +167,7 @@ def load_data(
             f"10 minutes after the start. Try again after {ready:%H:%M} UTC."
         )
     if start and now > start + KEPT_FOR:
-        if kept and kept.items:
+        if kept and not kept.empty:
             return kept
         raise QualityUnavailable(
             f"Quality data for **{title}** has expired: Webex keeps it for 7 days after the "
@@ -197,7 +197,7 @@ def load_data(
             "check the id with `/meetings`."
         ) from None
     except (qualities.FetchRefused, RateLimited, WebexError) as exc:
-        if kept and kept.items:
+        if kept and not kept.empty:
             return kept
         retry_at = getattr(exc, "retry_at", None)
         when = f" after {retry_at:%H:%M} UTC" if retry_at else " in a few minutes"
@@ -205,12 +205,25 @@ def load_data(
             f"Webex is not giving out quality data for **{title}** right now "
             f"(it allows one request per meeting every few minutes). Try again{when}."
         ) from None
-    if not data.items:
+    if data.empty:
         raise QualityUnavailable(
             f"Webex has no quality data for **{title}** yet. It usually appears from 10 minutes "
             "after the start; try again in a few minutes."
         )
     return data
+
+
+def rendered_key(tz: str, view_key: str) -> str:
+    # The view is part of the key: a participant's view never comes from the host's, nor back.
+    return tz if view_key == "all" else f"{tz}|{view_key}"
+
+
+def stored_view(
+    meeting_id: str, data: qualities.Cached, tz: str, view_key: str
+) -> tuple[bytes, dict, str] | None:
+    """What `quality_view` drew for this fetch, zone and view (bot/access.py `view_key`), without
+    reading the raw items: a cached ask of a 1,000-participant meeting stays fast."""
+    return qualities.rendered(meeting_id, rendered_key(tz, view_key), data.fetched_at)
 
 
 def quality_view(
@@ -229,8 +242,7 @@ def quality_view(
     from bot.quality.charts import quality_chart
 
     items, shown = (view.items, view.meeting) if view else (data.items, data.meeting or meeting)
-    # The view is part of the key: a participant's view never comes from the host's, nor back.
-    key = tz if view is None or view.key == "all" else f"{tz}|{view.key}"
+    key = rendered_key(tz, view.key if view else "all")
     made = qualities.rendered(meeting["id"], key, data.fetched_at)
     if made is None:
         report = analyze_meeting(items, shown)

@@ -14,6 +14,7 @@ from bot.meetings import (
     person_timezone,
     quality_view,
     resolve_ref,
+    stored_view,
 )
 from bot.webex import Forbidden, NotFound, Upload
 
@@ -71,14 +72,20 @@ def quality(ctx: Context) -> None:
         ctx.reply(NO_ADMIN)
         return
     # On the org path the org's own answer above is the truth about the host.
-    seen = access.view(viewer, meeting if viewer.via_org else data.meeting or meeting, data.items)
-    if isinstance(seen, Refused):
-        ctx.reply(seen.message)
-        return
+    shown = meeting if viewer.via_org else data.meeting or meeting
     tz = viewer.timezone or person_timezone(viewer.lister, ctx.config.default_timezone)
-    png, card, markdown = quality_view(meeting, data, tz, seen, org_id=_history_org(ctx, viewer))
+    # What was drawn for this viewer's view of this very fetch: a participant's view is stored
+    # only once access.view accepted them on the same data, so the raw items need not be read.
+    made = stored_view(meeting["id"], data, tz, access.view_key(viewer, shown))
+    if made is None:
+        seen = access.view(viewer, shown, data.items)
+        if isinstance(seen, Refused):
+            ctx.reply(seen.message)
+            return
+        made = quality_view(meeting, data, tz, seen, org_id=_history_org(ctx, viewer))
+    png, card, markdown = made
     ctx.reply(
-        f"Media quality of **{seen.meeting.get('title') or meeting['id']}**: latency, jitter and "
+        f"Media quality of **{shown.get('title') or meeting['id']}**: latency, jitter and "
         "packet loss per participant.",
         upload=Upload(f"quality-{meeting['id'][:40]}.png", png),
     )

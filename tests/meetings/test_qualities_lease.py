@@ -46,6 +46,16 @@ def test_second_ask_within_interval_answers_from_the_database(db):
     assert second.items == first.items and second.fetched_at == first.fetched_at
 
 
+def test_cached_data_reads_its_raw_items_only_when_used(db):
+    fetch_once("m1", lambda: [{"participantId": "p1"}], min_interval=300, owner="a")
+    fetch_once("m2", lambda: [], min_interval=300, owner="a")
+    kept, none = qualities.cached("m1"), qualities.cached("m2")
+    assert "items" not in vars(kept) and not kept.empty  # nothing parsed yet
+    assert kept.items == [{"participantId": "p1"}]
+    assert none.empty and none.items == []
+    assert qualities.cached("never") is None
+
+
 def test_after_the_interval_it_fetches_again(db):
     calls = []
     fetch_once("m1", counting_loader(calls), min_interval=0, owner="a")

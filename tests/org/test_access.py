@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import responses
 
-from bot.access import REFUSAL, Refused, view_of, visible_items
+from bot.access import REFUSAL, Refused, view_key_of, view_of, visible_items
 from bot.config import Config
 from bot.quality.analysis import analyze_meeting
 from bot.quality.cards import quality_card
@@ -50,6 +50,21 @@ def test_a_participant_sees_themself_and_participant_n_for_the_others():
     assert seen.meeting["hostDisplayName"] == "" and seen.meeting["hostEmail"] == ""
     assert seen.meeting["title"] == "Budget 2027"  # they were there: the title is theirs too
     assert "Participant 2 to Participant 3" in seen.note
+
+
+@pytest.mark.parametrize(
+    ("email", "admin"),
+    [(HOST, False), ("someone.else@example.com", True), ("BO.CHEN@example.com", False)],
+)
+def test_the_view_key_is_known_before_the_items_are_read(email, admin):
+    """A cached /quality finds the stored chart by this key without parsing the raw items."""
+    assert view_key_of(email, admin, meeting()) == view_of(email, admin, meeting(), items()).key
+
+
+def test_a_stranger_has_a_key_of_their_own_and_is_still_refused():
+    key = view_key_of("eve@example.com", False, meeting())
+    assert key not in {"all", view_of("bo.chen@example.com", False, meeting(), items()).key}
+    assert isinstance(view_of("eve@example.com", False, meeting(), items()), Refused)
 
 
 def test_the_anonymised_view_reaches_the_card_and_markdown():
