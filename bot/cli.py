@@ -19,7 +19,7 @@ def _config(*required: str) -> Config:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot import webhook_admin
+    from bot import warmup, webhook_admin
     from bot.app import build_runtime, create_app
     from bot.worker import build_worker
 
@@ -39,6 +39,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         consumer.start()
         worker.recover()
         worker.dispatcher.recovery.start()  # dead workers' and postponed events, every 2 s
+        warmup.start()
     try:
         app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
     finally:
@@ -48,6 +49,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from bot import warmup
     from bot.app import build_runtime
     from bot.worker import build_worker
 
@@ -58,6 +60,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     worker = build_worker(runtime)
     worker.recover()
     worker.dispatcher.recovery.start()  # dead workers' and postponed events, every 2 s
+    warmup.start()  # the first chart's imports and fonts, paid before anyone asks
     runtime.queue.consumer(workers=args.workers).run()
     return 0
 
