@@ -12,8 +12,11 @@ are its own:
 - queued: `run_due` queues one task per space on the SQLite huey queue; WORKERS worker
   processes with THREADS threads each send them (the `quality-bot worker` shape).
 
-Subscribers are the seeded people in turn (2 of 13 are admins who can read quality data) and
-the spaces use 12 zones on both sides of UTC, so the cache holds up to 156 distinct days.
+Subscribers are one new person per space (`--seeded`: the 13 seeded people in turn, so days
+repeat and the per-process cache hides most of the work). The new people come in groups of 8
+sharing a zone (12 zones on both sides of UTC) and four 30-minute meetings of their local
+yesterday, and may read quality data: every space gets its own day drawn, from meetings shared
+by 8 subscribers (SPACES / 2 meetings, one analytics call each).
 Afterwards every space's messages are read back from the sandbox: a space with more than one
 summary is a duplicate. Webex calls and 429s come from the sandbox's call log.
 """
@@ -43,13 +46,55 @@ ZONES = [
     "America/Sao_Paulo", "Asia/Kolkata", "Asia/Tokyo", "Australia/Sydney", "Pacific/Auckland",
     "Africa/Nairobi", "Pacific/Honolulu",
 ]
+HOURS = (9, 11, 14, 16)  # a distinct subscriber's meetings of their local yesterday
 SCENARIOS = ("serial, no cache", "serial, cache", "queued")
 SUMMARY_STARTS = ("Meeting quality of", "No meetings on", "**")  # first message of a summary
 
 
 # The sandbox process ---------------------------------------------------------------------------
-def serve_sandbox(state_file: str, spaces: int, sets: int) -> None:
-    """Seeded sandbox plus `sets` x `spaces` group spaces (bot, subscriber, one colleague)."""
+def _distinct_people(world, spaces: int, set_no: int) -> list[dict]:
+    """`spaces` new people of the org, one per space, each able to read quality data, in
+    groups of 8 sharing a zone (ZONES[group]) and the meetings of their local yesterday (HOURS)."""
+    import secrets
+    from zoneinfo import ZoneInfo
+
+    from sandbox.seed import USER_SCOPES, new_token
+    from sandbox.world import Meeting, Participant, Person, Series, Token, webex_id
+
+    now = world.now()
+    made = []
+    for n in range(spaces):
+        email = f"bench{set_no}.{n}@sandbox.example.com"
+        person = Person(webex_id("PEOPLE"), email, f"Bench {set_no}-{n}", "Bench",
+                        f"{set_no}-{n}", now, "person", True)
+        world.people[person.id] = person
+        token = Token(new_token(world), person.id, USER_SCOPES | {"analytics:read_all"})
+        world.tokens[token.value] = token
+        made.append({"id": person.id, "email": email, "displayName": person.display_name,
+                     "token": token.value, "admin": True})
+    profiles = ["desktop", "wifi_ok", "desktop", "mobile_ok", "wifi", "desktop", "tcp", "cellular"]
+    for group in range(0, spaces, 8):
+        zone = ZoneInfo(ZONES[(group // 8) % len(ZONES)])
+        yesterday = now.astimezone(zone).date() - timedelta(days=1)
+        people = made[group:group + 8]
+        for hour in HOURS:
+            start = datetime(yesterday.year, yesterday.month, yesterday.day, hour,
+                             tzinfo=zone).astimezone(UTC)
+            end = start + timedelta(minutes=30)
+            series = Series(secrets.token_hex(16), f"Bench {set_no}-{group} {hour}h",
+                            str(10**9 + set_no * 10**6 + group * 10 + hour), people[0]["id"],
+                            start)
+            world.series[series.id] = series
+            parts = [Participant(p["displayName"], p["email"], profiles[k % len(profiles)],
+                                 start, end) for k, p in enumerate(people)]
+            mid = f"{series.id}_I_{int(start.timestamp())}"
+            world.meetings[mid] = Meeting(mid, series.id, start, end, parts)
+    return made
+
+
+def serve_sandbox(state_file: str, spaces: int, sets: int, distinct: bool) -> None:
+    """Seeded sandbox plus `sets` x `spaces` group spaces (bot, subscriber, one colleague):
+    subscribers are the seeded people in turn, or with `distinct` one new person per space."""
     from sandbox.server import start_in_thread, write_state
     from sandbox.world import Room, webex_id
 
@@ -57,21 +102,26 @@ def serve_sandbox(state_file: str, spaces: int, sets: int) -> None:
     world = handle.world
     people = [p for p in handle.state["people"]]
     rooms: list[list[dict]] = []
+    extra: list[dict] = []
     with world.lock:
         now = world.now()
         for s in range(sets):
+            own = _distinct_people(world, spaces, s) if distinct else []
+            extra += own
             batch = []
             for n in range(spaces):
-                subscriber = people[n % len(people)]
+                subscriber = own[n] if distinct else people[n % len(people)]
                 other = people[(n + 1) % len(people)]
                 room_id = webex_id("ROOM")
                 world.rooms[room_id] = Room(room_id, f"Bench {s}-{n}", "group",
                                             subscriber["id"], now, now)
                 for pid in (world.bot_id, subscriber["id"], other["id"]):
                     world.add_membership(room_id, pid)
-                batch.append({"id": room_id, "subscriber": subscriber["id"]})
+                zone = ZONES[(n // 8) % len(ZONES)] if distinct else ZONES[n % len(ZONES)]
+                batch.append({"id": room_id, "subscriber": subscriber["id"], "zone": zone})
             rooms.append(batch)
-    write_state(state_file, {**handle.state, "bench_rooms": rooms})
+    write_state(state_file, {**handle.state, "people": people + extra, "bench_rooms": rooms,
+                             "bench_meetings": len(world.meetings)})
     try:
         handle.thread.join()
     except KeyboardInterrupt:
@@ -107,8 +157,8 @@ def _seed(runtime, state: dict, rooms: list[dict], now: datetime) -> None:
             access_expires_at=now + timedelta(days=10), refresh_expires_at=None, scopes=scopes,
             now=now,
         )
-    for n, room in enumerate(rooms):
-        subscriptions.subscribe(room["id"], room["subscriber"], "00:00", ZONES[n % len(ZONES)],
+    for room in rooms:
+        subscriptions.subscribe(room["id"], room["subscriber"], "00:00", room["zone"],
                                 now=now - timedelta(days=2))
 
 
@@ -208,6 +258,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="worker processes (queued)")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (queued)")
     parser.add_argument("--only", choices=SCENARIOS, action="append")
+    parser.add_argument("--seeded", action="store_true",
+                        help="subscribers are the 13 seeded people in turn (the old bench: days "
+                        "repeat) instead of one new person per space")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--sets", type=int, default=len(SCENARIOS), help=argparse.SUPPRESS)
     parser.add_argument("--scenario", help=argparse.SUPPRESS)
@@ -215,7 +268,7 @@ def main() -> int:
     parser.add_argument("--set", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve_sandbox(args.serve, args.spaces, args.sets)
+        serve_sandbox(args.serve, args.spaces, args.sets, not args.seeded)
         return 0
     if args.scenario:
         state = json.loads(Path(args.state).read_text())
@@ -229,7 +282,8 @@ def main() -> int:
     state_file = tmp / "state.json"
     sandbox = subprocess.Popen(
         [sys.executable, __file__, "--serve", str(state_file), "--spaces", str(args.spaces),
-         "--sets", str(len(scenarios))], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+         "--sets", str(len(scenarios)), *(["--seeded"] if args.seeded else [])],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while not state_file.exists():
             if sandbox.poll() is not None:
@@ -272,8 +326,10 @@ def _kind(call: dict) -> str:
 
 
 def _table(rows: list[dict], args) -> None:
-    print(f"\n{args.spaces} spaces due at once · {os.cpu_count()} CPUs · queued = "
-          f"{args.workers} worker processes x {args.threads} threads\n")
+    print(f"\n{args.spaces} spaces due at once, "
+          f"{'seeded subscribers' if args.seeded else 'one distinct subscriber each'} · "
+          f"{os.cpu_count()} CPUs · queued = {args.workers} worker processes x {args.threads} "
+          f"threads · load average after: {os.getloadavg()[0]:.2f}\n")
     head = ("scenario", "total s", "spaces/s", "Webex calls", "429s", "days drawn",
             "peak RSS MB", "dupes", "missing")
     print(" | ".join(head))
