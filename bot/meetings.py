@@ -7,6 +7,8 @@ import logging
 import os
 import re
 import socket
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -135,12 +137,33 @@ def _counts_against_limit(exc: Exception) -> int | None:
     return exc.status if isinstance(exc, WebexError) else 500
 
 
+# Reports of whole meetings, per fetch, kept in this process: at 9:00 the daily summaries of
+# every attendee analyse the same meetings (8 subscribers a meeting in bench/summaries.py).
+_REPORTS: OrderedDict[tuple[str, datetime], MeetingReport] = OrderedDict()
+_REPORTS_LOCK = threading.Lock()
+REPORTS_KEPT = 128
+
+
 def load_report(
     user: UserClient, meeting: dict, *, clock: Callable[[], datetime], min_interval: int
 ) -> tuple[MeetingReport, datetime]:
-    """The meeting's quality report and when its data was fetched, through the shared cache."""
+    """The meeting's quality report and when its data was fetched, through the shared cache:
+    analysed once per fetch in this process (reports are read, never changed, by callers)."""
     data = load_data(user, meeting, clock=clock, min_interval=min_interval)
-    return analyze_meeting(data.items, data.meeting or meeting), data.fetched_at
+    if data.meeting is None:  # analysed with this caller's copy of the meeting: not shared
+        return analyze_meeting(data.items, meeting), data.fetched_at
+    key = (meeting["id"], data.fetched_at)
+    with _REPORTS_LOCK:
+        report = _REPORTS.get(key)
+        if report is not None:
+            _REPORTS.move_to_end(key)
+            return report, data.fetched_at
+    report = analyze_meeting(data.items, data.meeting)  # outside the lock: two may race, once
+    with _REPORTS_LOCK:
+        _REPORTS[key] = report
+        while len(_REPORTS) > REPORTS_KEPT:
+            _REPORTS.popitem(last=False)
+    return report, data.fetched_at
 
 
 def load_data(
