@@ -1,6 +1,7 @@
 """Bench: 1,000 subscribed spaces against the sandbox, all due at the same minute.
 
     .venv/bin/python bench/summaries.py [--spaces 1000] [--workers 2] [--threads 4]
+        [--only queued] [--rounds 5] [--seeded]
 
 The sandbox runs in its own process (it only meets the bot over HTTP). Each scenario runs in a
 fresh process with a fresh bot database, on its own set of spaces, so peak RSS and call counts
@@ -28,6 +29,7 @@ import json
 import multiprocessing
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,7 +41,9 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from rounds import MIN_ROUNDS, spread  # noqa: E402
 
 ZONES = [
     "UTC", "Europe/Berlin", "Europe/London", "America/New_York", "America/Los_Angeles",
@@ -258,6 +262,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="worker processes (queued)")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (queued)")
     parser.add_argument("--only", choices=SCENARIOS, action="append")
+    parser.add_argument("--rounds", type=int, default=MIN_ROUNDS)
     parser.add_argument("--seeded", action="store_true",
                         help="subscribers are the 13 seeded people in turn (the old bench: days "
                         "repeat) instead of one new person per space")
@@ -278,12 +283,23 @@ def main() -> int:
         return 0
 
     scenarios = args.only or list(SCENARIOS)
+    rows = []
+    for round_no in range(max(args.rounds, MIN_ROUNDS)):
+        rows += one_round(args, scenarios)
+        print(f"round {round_no + 1} done", file=sys.stderr)
+    _table(rows, args, scenarios)
+    return 0
+
+
+def one_round(args, scenarios: list[str]) -> list[dict]:
+    """Each scenario once, in order, on a fresh sandbox (so every round starts alike)."""
     tmp = Path(tempfile.mkdtemp(prefix="bench-sandbox-"))
     state_file = tmp / "state.json"
     sandbox = subprocess.Popen(
         [sys.executable, __file__, "--serve", str(state_file), "--spaces", str(args.spaces),
          "--sets", str(len(scenarios)), *(["--seeded"] if args.seeded else [])],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rows = []
     try:
         while not state_file.exists():
             if sandbox.poll() is not None:
@@ -291,7 +307,6 @@ def main() -> int:
             time.sleep(0.1)
         state = json.loads(state_file.read_text())
         base = state["api_url"].rsplit("/v1", 1)[0]
-        rows = []
         for index, name in enumerate(scenarios):
             # A fresh bot database each time: move the sandbox past its per-meeting limit.
             requests.post(f"{base}/_sandbox/clock", json={"advance": 360}, timeout=10)
@@ -309,13 +324,13 @@ def main() -> int:
             result["429s"] = sum(c["status"] == 429 for c in calls)
             result["by_path"] = Counter(_kind(c) for c in calls)
             result["duplicates"], result["missing"] = duplicates(state, state["bench_rooms"][index])
+            result["load"] = os.getloadavg()[0]
             rows.append(result)
             print(f"done: {name} in {result['seconds']:.1f}s", file=sys.stderr)
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=10)
-    _table(rows, args)
-    return 0
+    return rows
 
 
 def _kind(call: dict) -> str:
@@ -325,24 +340,32 @@ def _kind(call: dict) -> str:
     return f"{call['method']} /{path.split('/')[2]}"
 
 
-def _table(rows: list[dict], args) -> None:
+def _table(rows: list[dict], args, scenarios: list[str]) -> None:
+    per = max(len(scenarios), 1)
     print(f"\n{args.spaces} spaces due at once, "
           f"{'seeded subscribers' if args.seeded else 'one distinct subscriber each'} · "
           f"{os.cpu_count()} CPUs · queued = {args.workers} worker processes x {args.threads} "
-          f"threads · load average after: {os.getloadavg()[0]:.2f}\n")
-    head = ("scenario", "total s", "spaces/s", "Webex calls", "429s", "days drawn",
-            "peak RSS MB", "dupes", "missing")
+          f"threads · {len(rows) // per} rounds, scenarios alternating, a fresh sandbox and bot "
+          f"database each; load generator: bot/summaries/delivery.run_due at one minute\n")
+    head = ("scenario", "total s: median (min–max)", "spaces/s (median)", "Webex calls (max)",
+            "qualities calls (max)", "429s (max)", "days drawn (max)", "peak RSS MB (max)",
+            "dupes (max)", "missing (max)", "load avg")
     print(" | ".join(head))
     print(" | ".join("---" for _ in head))
-    for r in rows:
+    for name in scenarios:
+        mine = [r for r in rows if r["scenario"] == name]
+        seconds = [r["seconds"] for r in mine]
         print(" | ".join(str(v) for v in (
-            r["scenario"], f"{r['seconds']:.1f}", f"{args.spaces / r['seconds']:.1f}",
-            r["calls"], r["429s"], r["days_made"],
-            " + ".join(f"{x:.0f}" for x in r["rss_mb"]), r["duplicates"], r["missing"])))
+            name, spread(seconds, "{:.1f}"), f"{args.spaces / statistics.median(seconds):.1f}",
+            max(r["calls"] for r in mine), max(r["by_path"].get("qualities", 0) for r in mine),
+            max(r["429s"] for r in mine), max(r["days_made"] for r in mine),
+            " + ".join(f"{x:.0f}" for x in max((r["rss_mb"] for r in mine), key=sum)),
+            max(r["duplicates"] for r in mine), max(r["missing"] for r in mine),
+            spread([r["load"] for r in mine]))))
     print()
     for r in rows:
         calls = ", ".join(f"{k} {v}" for k, v in sorted(r["by_path"].items()))
-        print(f"{r['scenario']}: outcomes {r['statuses']}; calls: {calls}")
+        print(f"{r['scenario']} {r['seconds']:.1f}s: outcomes {r['statuses']}; calls: {calls}")
 
 
 if __name__ == "__main__":
