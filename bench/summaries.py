@@ -326,7 +326,11 @@ def one_round(args, scenarios: list[str]) -> list[dict]:
             result["duplicates"], result["missing"] = duplicates(state, state["bench_rooms"][index])
             result["load"] = os.getloadavg()[0]
             rows.append(result)
-            print(f"done: {name} in {result['seconds']:.1f}s", file=sys.stderr)
+            calls = ", ".join(f"{k} {v}" for k, v in sorted(result["by_path"].items()))
+            print(f"done: {name} in {result['seconds']:.1f}s; 429s {result['429s']}, dupes "
+                  f"{result['duplicates']}, missing {result['missing']}, load "
+                  f"{result['load']:.2f}; outcomes {result['statuses']}; calls: {calls}",
+                  file=sys.stderr, flush=True)
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=10)
