@@ -149,6 +149,10 @@ class Dispatcher:
                     rows,
                 )
 
+    def pending(self, limit: int) -> list[int]:
+        """For the inbox pump (bot/pump.py): events to run now, dead workers' included."""
+        return inbox.pending(limit, now=self.runtime.now())
+
     def recover(self) -> int:
         """At start: every unfinished event goes back on the queue."""
         pending = inbox.unfinished(now=self.runtime.now())

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import logging
-import os
-import queue as stdqueue
-import threading
 from urllib.parse import urlparse
 
 from huey import Huey, MemoryHuey, PostgresHuey, RedisHuey, SqliteHuey
 from huey.consumer import Consumer
 from huey.storage import SqliteStorage
 
+from bot.pump import InboxPump
 from bot.tasks import Tasks
 from storage.db import sqlite_path
 
@@ -55,61 +53,33 @@ def make_huey(url: str, name: str = "quality-bot") -> Huey:
 
 
 class Queue:
-    """The tasks the web process enqueues and the worker runs."""
-
-    BATCH = 256
+    """The tasks the worker runs. Webhook events are not queued here: the inbox is their queue,
+    and the worker's inbox pump (bot/pump.py) takes them from it; huey carries the rest."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.huey = make_huey(url)
         self.tasks = Tasks(self.huey)
-        self._handoff: stdqueue.SimpleQueue[int] = stdqueue.SimpleQueue()
-        self._handoff_pid: int | None = None
-        self._handoff_lock = threading.Lock()
+        self._pumps: list[InboxPump] = []
 
     @property
     def immediate(self) -> bool:
         return self.huey.immediate
 
     def enqueue_event(self, event_id: int) -> None:
-        self.tasks.process_event(event_id)
+        """Have an accepted (or recovered) event run: inline with QUEUE_URL=immediate; else by
+        an inbox pump, woken at once when one runs in this process (`serve`, the worker's
+        recovery), otherwise finding it at its next poll (at most POLL's max_delay later)."""
+        if self.immediate:
+            self.tasks.process_event(event_id)
+            return
+        for pump in self._pumps:
+            pump.wake()
 
     def submit(self, event_id: int) -> None:
-        """From the webhook request: returns at once. The event is durable in the inbox already;
-        a forwarder thread hands it to huey, batching under load so one queue write carries
-        many events. If this process dies first, the worker's inbox sweep re-enqueues it."""
-        if self.immediate:
-            self.enqueue_event(event_id)
-            return
-        self._start_forwarder()
-        self._handoff.put(event_id)
-
-    def _start_forwarder(self) -> None:
-        # Threads do not survive gunicorn's fork: each worker process starts its own.
-        if self._handoff_pid == os.getpid():
-            return
-        with self._handoff_lock:
-            if self._handoff_pid != os.getpid():
-                self._handoff = stdqueue.SimpleQueue()
-                threading.Thread(target=self._forward, name="queue-forwarder", daemon=True).start()
-                self._handoff_pid = os.getpid()
-
-    def _forward(self) -> None:
-        handoff = self._handoff
-        while True:
-            batch = [handoff.get()]
-            while len(batch) < self.BATCH:
-                try:
-                    batch.append(handoff.get_nowait())
-                except stdqueue.Empty:
-                    break
-            try:
-                if len(batch) == 1:
-                    self.tasks.process_event(batch[0])
-                else:
-                    self.tasks.process_events(batch)
-            except Exception:
-                log.exception("could not enqueue %d event(s); the inbox sweep will", len(batch))
+        """From the webhook request, after the inbox insert: no second write. The inbox row is
+        the durable record and the queue entry at once; see enqueue_event."""
+        self.enqueue_event(event_id)
 
     def ping(self) -> bool:
         try:
@@ -120,11 +90,40 @@ class Queue:
             return False
 
     def consumer(self, workers: int = 4, in_process: bool = False) -> Consumer:
-        cls = InProcessConsumer if in_process else Consumer
-        return cls(self.huey, workers=workers, worker_type="thread", periodic=True, **POLL)
+        """huey's consumer (periodic tasks, summaries, alerts) with an inbox pump of `workers`
+        threads for the webhook events; both start and stop together."""
+        pump = InboxPump(
+            lambda event_id: self.tasks.work.process_event(event_id),
+            lambda limit: self.tasks.work.pending_events(limit),
+            workers,
+            initial=POLL["initial_delay"],
+            backoff=POLL["backoff"],
+            ceiling=POLL["max_delay"],
+        )
+        self._pumps.append(pump)
+        cls = InProcessConsumer if in_process else PumpingConsumer
+        consumer = cls(self.huey, workers=workers, worker_type="thread", periodic=True, **POLL)
+        consumer.pump = pump
+        return consumer
 
 
-class InProcessConsumer(Consumer):
+class PumpingConsumer(Consumer):
+    """huey's consumer, plus the inbox pump (started with it, stopped with it)."""
+
+    pump: InboxPump | None = None
+
+    def start(self) -> None:
+        super().start()
+        if self.pump is not None:
+            self.pump.start()
+
+    def stop(self, graceful: bool = False) -> None:
+        if self.pump is not None:
+            self.pump.stop(wait=graceful)
+        super().stop(graceful=graceful)
+
+
+class InProcessConsumer(PumpingConsumer):
     """Runs beside the development server: signals stay with the server, not with huey."""
 
     def _set_signal_handlers(self) -> None:

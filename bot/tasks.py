@@ -27,6 +27,7 @@ class Work:
     """What the tasks run; only the worker root builds one."""
 
     process_event: Callable[[int], None]
+    pending_events: Callable[[int], list[int]]  # up to N inbox events a worker may take now
     sweep_inbox: Callable[[], None]
     daily_summaries: Callable[[], object]
     send_daily_summary: Callable[[str, date], object]
@@ -64,7 +65,8 @@ class Tasks:
         self.work.process_event(event_id)
 
     def _process_events(self, event_ids: list[int]) -> None:
-        # Runs in the worker: one task per event, so slow commands run in parallel.
+        # Batches enqueued by versions whose web process queued events (now the inbox pump
+        # takes them): one task per event, so slow commands run in parallel.
         for event_id in event_ids:
             self.process_event(event_id)
 

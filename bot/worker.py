@@ -32,6 +32,7 @@ def build_worker(runtime: Runtime, summary_days: DayCache | None = None) -> Work
     runtime.queue.tasks.bind(
         Work(
             process_event=worker.dispatcher.process,
+            pending_events=worker.dispatcher.pending,
             sweep_inbox=worker.dispatcher.sweep,
             daily_summaries=lambda: delivery.run_due(runtime),
             send_daily_summary=lambda room_id, day: delivery.send_due(

@@ -224,6 +224,30 @@ def unfinished(*, now: datetime, older_than: timedelta = timedelta(0)) -> list[i
     return [row.id for row in query.order_by(InboxEvent.id)]
 
 
+def pending(limit: int, *, now: datetime) -> list[int]:
+    """What a worker's inbox pump may take now, oldest first: `unfinished` without the
+    redelivery margin, and cheap enough to ask ten times a second (the status index narrows
+    it to the few rows not finished)."""
+    now = to_utc_naive(now)
+    query = (
+        InboxEvent.select(InboxEvent.id)
+        .where(
+            InboxEvent.status.in_((PENDING, PROCESSING))
+            & (InboxEvent.attempts < MAX_ATTEMPTS)
+            & (
+                (
+                    (InboxEvent.status == PENDING)
+                    & (InboxEvent.not_before.is_null() | (InboxEvent.not_before <= now))
+                )
+                | ((InboxEvent.status == PROCESSING) & (InboxEvent.lease_until < now))
+            )
+        )
+        .order_by(InboxEvent.id)
+        .limit(limit)
+    )
+    return [row.id for row in query]
+
+
 def get(event_id: int) -> InboxEvent | None:
     return InboxEvent.get_or_none(InboxEvent.id == event_id)
 
