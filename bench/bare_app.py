@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
@@ -37,11 +38,14 @@ def _connection():
     if conn is None:
         if URL.startswith("postgres"):
             import psycopg2
+            import psycopg2.errors
 
             conn = psycopg2.connect(URL)
             conn.autocommit = True
-            with conn.cursor() as cur:
-                cur.execute("CREATE TABLE IF NOT EXISTS bare (id SERIAL PRIMARY KEY, body TEXT)")
+            create = "CREATE TABLE IF NOT EXISTS bare (id SERIAL PRIMARY KEY, body TEXT)"
+            # Another thread or process may create it at the same moment.
+            with conn.cursor() as cur, contextlib.suppress(psycopg2.errors.UniqueViolation):
+                cur.execute(create)
         else:
             conn = sqlite3.connect(URL.split("://", 1)[1][1:], isolation_level=None, timeout=15)
             conn.execute("PRAGMA journal_mode=wal")
