@@ -26,7 +26,7 @@ class _SqliteStorage(SqliteStorage):
     or OS failure may drop the last commits, and then the inbox, also at NORMAL and the record
     of every accepted event, loses the same ones: FULL here bought no durability."""
 
-    def _create_connection(self):  # type: ignore[no-untyped-def]
+    def _create_connection(self):
         conn = super()._create_connection()
         conn.execute("pragma synchronous=1")
         return conn
