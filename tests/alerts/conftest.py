@@ -12,23 +12,13 @@ import responses
 
 from bot.alerts import org
 from bot.webex import TokenSource, UserClient
+from tests.clock import Clock
 from tests.conftest import ANALYTICS, API
 from tests.quality.factory import iso, item, media
 
 ORG = "org-acme"
 END = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
 START = END - timedelta(minutes=30)
-
-
-@dataclass
-class Clock:
-    now: datetime = END
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw) -> None:
-        self.now += timedelta(**kw)
 
 
 @dataclass
@@ -64,7 +54,7 @@ class FakeOrg:
 
 @pytest.fixture
 def clock(runtime) -> Clock:
-    c = Clock()
+    c = Clock(END)
     runtime.clock = c
     return c
 

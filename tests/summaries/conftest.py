@@ -13,6 +13,7 @@ import responses
 from bot import accounts
 from bot.quality.daily import summarize_day
 from bot.summaries import content
+from tests.clock import Clock
 from tests.conftest import API
 
 
@@ -29,21 +30,9 @@ class Posts:
         return "\n".join(p.get("markdown") or "" for p in self.to(room_id))
 
 
-@dataclass
-class Clock:
-    now: datetime = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def set(self, moment: datetime) -> None:
-        assert moment.tzinfo is not None
-        self.now = moment.astimezone(UTC)
-
-
 @pytest.fixture
 def clock(runtime) -> Clock:
-    c = Clock()
+    c = Clock(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
     runtime.clock = c
     return c
 
