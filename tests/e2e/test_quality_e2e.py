@@ -145,6 +145,19 @@ def test_non_admin_is_told_what_is_missing(harness):
     assert "org admin" in replies[-1]["markdown"] and "Pro Pack" in replies[-1]["markdown"]
 
 
+def offline_env(h) -> dict[str, str]:
+    """What the offline CLI commands (report, meetings) need: stored tokens and the cache."""
+    c = h.config
+    return {
+        "DATABASE_URL": c.database_url,
+        "TOKEN_KEY": c.token_key,
+        "WEBEX_API_URL": c.webex_api_url,
+        "WEBEX_ANALYTICS_URL": c.webex_analytics_url,
+        "WEBEX_CLIENT_ID": c.webex_client_id,
+        "WEBEX_CLIENT_SECRET": c.webex_client_secret,
+    }
+
+
 def walk(elements):
     for element in elements:
         yield element
@@ -164,14 +177,7 @@ def test_report_command_offline_from_stored_token_and_cache(connected, tmp_path,
         < datetime.now(UTC) - timedelta(minutes=10)
     )
     out, table = tmp_path / "chart.png", tmp_path / "table.csv"
-    env = {
-        "DATABASE_URL": h.config.database_url,
-        "TOKEN_KEY": h.config.token_key,
-        "WEBEX_API_URL": h.config.webex_api_url,
-        "WEBEX_ANALYTICS_URL": h.config.webex_analytics_url,
-        "WEBEX_CLIENT_ID": h.config.webex_client_id,
-        "WEBEX_CLIENT_SECRET": h.config.webex_client_secret,
-    }
+    env = offline_env(h)
     import os
     from unittest import mock
 
@@ -242,14 +248,7 @@ def test_cli_lists_meeting_ids_and_reports_by_list_number(connected, tmp_path, c
     from bot.cli import main
 
     h = connected
-    env = {
-        "DATABASE_URL": h.config.database_url,
-        "TOKEN_KEY": h.config.token_key,
-        "WEBEX_API_URL": h.config.webex_api_url,
-        "WEBEX_ANALYTICS_URL": h.config.webex_analytics_url,
-        "WEBEX_CLIENT_ID": h.config.webex_client_id,
-        "WEBEX_CLIENT_SECRET": h.config.webex_client_secret,
-    }
+    env = offline_env(h)
     cutoff = datetime.now(UTC) - timedelta(minutes=10)
     with mock.patch.dict(os.environ, env):
         assert main(["meetings", "--token-from", h.admin.email, "--days", "7"]) == 0
