@@ -18,7 +18,7 @@ from bot.recovery import OUTAGE_LIMIT, Heartbeat, Recovery, outage_delay
 from bot.runtime import Runtime
 from bot.webex import InvalidId, NotFound, RateLimited, Unavailable, WebexError, is_webex_id
 from bot.webex.ids import ID_FIELDS, checked
-from storage import history, inbox, qualities, reply_steps, spool
+from storage import history, inbox, intake, qualities, reply_steps, spool
 from storage.db import aware
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ class Dispatcher:
 
         def store(resource: str, event: str, data_id: str, body: str) -> int | None:
             now = self.runtime.now()
-            return inbox.accept(resource, event, data_id, body, now=now, wait=2.0)
+            return intake.accept(resource, event, data_id, body, now=now, wait=2.0)
 
         return spool.drain(self.runtime.config.spool_path, store)
 
@@ -133,6 +133,7 @@ class Dispatcher:
         and once an hour forget what is no longer needed."""
         self.recovery.tick()  # also here: a deployment without the recovery thread still heals
         now = self.runtime.now()
+        intake.take_in(now=now)
         for event_id in inbox.unfinished(now=now, older_than=timedelta(seconds=30)):
             self._enqueue(event_id)
         if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
@@ -150,11 +151,14 @@ class Dispatcher:
                 )
 
     def pending(self, limit: int) -> list[int]:
-        """For the inbox pump (bot/pump.py): events to run now, dead workers' included."""
+        """For the inbox pump (bot/pump.py): the receipts taken in, then the events to run
+        now, dead workers' included."""
+        intake.take_in(now=self.runtime.now())
         return inbox.pending(limit, now=self.runtime.now())
 
     def recover(self) -> int:
-        """At start: every unfinished event goes back on the queue."""
+        """At start: every receipt taken in, every unfinished event back on the queue."""
+        intake.take_in(now=self.runtime.now())
         pending = inbox.unfinished(now=self.runtime.now())
         for event_id in pending:
             self._enqueue(event_id)

@@ -1,8 +1,9 @@
-"""The worker's inbox pump: accepted webhook events go from the inbox straight to the worker's
-threads, so an event costs one write on the request path (the inbox row) instead of an inbox
-row plus a queue entry. The inbox is the queue for events: durable, claimed atomically
-(storage.inbox.claim), recovered by the recovery loop; huey keeps what a task queue is for
-(the periodic scans, daily summaries, alerts, retries of dead workers' events)."""
+"""The worker's inbox pump: it takes the receiver's receipts into the inbox (deduplicated there,
+in batches, off the request path) and hands pending events straight to the worker's threads.
+The request path costs one append (the receipt); the inbox is the queue for events: durable,
+claimed atomically (storage.inbox.claim), recovered by the recovery loop; huey keeps what a
+task queue is for (the periodic scans, daily summaries, alerts, retries of dead workers' events).
+"""
 
 from __future__ import annotations
 

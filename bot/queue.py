@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 # Idle workers poll the SQLite queue; a short ceiling keeps a cached reply well under a second.
 POLL = {"initial_delay": 0.01, "backoff": 1.5, "max_delay": 0.1}
+IMMEDIATE_BATCH = 100  # QUEUE_URL=immediate: events run in one request, at most
 
 
 class _SqliteStorage(SqliteStorage):
@@ -76,10 +77,16 @@ class Queue:
         for pump in self._pumps:
             pump.wake()
 
-    def submit(self, event_id: int) -> None:
-        """From the webhook request, after the inbox insert: no second write. The inbox row is
-        the durable record and the queue entry at once; see enqueue_event."""
-        self.enqueue_event(event_id)
+    def submit(self) -> None:
+        """From the webhook request, once the receipt is stored: no second write. Inline with
+        QUEUE_URL=immediate (the receipt taken in and its event run, in the request); else an
+        inbox pump takes it in, woken at once when one runs in this process."""
+        if self.immediate:
+            for event_id in self.tasks.work.pending_events(IMMEDIATE_BATCH):
+                self.tasks.process_event(event_id)
+            return
+        for pump in self._pumps:
+            pump.wake()
 
     def ping(self) -> bool:
         try:

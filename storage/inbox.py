@@ -1,19 +1,14 @@
-"""The webhook inbox: accept once, claim for processing, record the outcome."""
+"""The webhook inbox: claim an event for processing, record the outcome, find what is left
+(how events get in: storage/intake.py)."""
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from peewee import OperationalError, SqliteDatabase
-
-from storage.db import SQLITE_PRAGMAS, database, to_utc_naive
-from storage.models import InboxEvent
+from storage.db import to_utc_naive
+from storage.models import InboxEvent, InboxReceipt
 
 # A claim is short and renewed by the worker's heartbeat while the command runs, so a killed
 # worker's event is free again within seconds, however long commands take.
@@ -25,135 +20,6 @@ PENDING, PROCESSING = "pending", "processing"
 DONE, IGNORED, FAILED = "done", "ignored", "failed"
 GIVEN_UP = "given_up"  # workers died on it three times, or Webex was down for 15 minutes
 FINISHED = (DONE, IGNORED, FAILED, GIVEN_UP)
-
-
-def _accept_sql() -> str:
-    """One statement, built once: the webhook request pays for SQLite, not for query building.
-    ON CONFLICT ... RETURNING works on SQLite >= 3.35 and PostgreSQL alike."""
-    p = database.obj.param
-    table = InboxEvent._meta.table_name
-    return (
-        f'INSERT INTO "{table}" ("key", "resource", "event", "body", "status", "attempts", '
-        f"\"postponed\", \"received_at\") VALUES ({p}, {p}, {p}, {p}, 'pending', 0, 0, {p}) "
-        'ON CONFLICT ("key") DO NOTHING RETURNING "id"'
-    )
-
-
-# Keyed by the placeholder style, not id(database): a closed database's id can be reused by the
-# next one opened (a SQLite test followed by a PostgreSQL one), and "?" reached psycopg2.
-_ACCEPT: dict[str, str] = {}
-
-
-class Busy(Exception):
-    """The database could not take the write within the time allowed (locked, slow disk)."""
-
-
-@dataclass
-class _Slot:
-    params: tuple
-    done: bool = False
-    row: tuple | None = None
-    error: BaseException | None = None
-
-
-class _Group:
-    """Group commit for SQLite's one writer. Threads of a process that arrive while a write is
-    under way queue up; the next of them writes everyone waiting in one transaction, and each
-    returns once its own row is committed. Alone, a delivery is one autocommit insert; under
-    load the WAL gets one commit for many rows, which is most of an acknowledgement's cost. It
-    also replaces the lock threads took turns at: SQLite's own busy handler would make a loser
-    sleep whole milliseconds."""
-
-    def __init__(self) -> None:
-        self.cond = threading.Condition()
-        self.waiting: list[_Slot] = []
-        self.writing = False
-
-    def write(self, sql: str, params: tuple, deadline: float) -> tuple | None:
-        slot = _Slot(params)
-        with self.cond:
-            self.waiting.append(slot)
-            while self.writing and not slot.done:
-                left = deadline - time.monotonic()
-                if left <= 0 and slot in self.waiting:  # no writer took it: give up cleanly
-                    self.waiting.remove(slot)
-                    raise Busy("other threads of this process are still writing")
-                self.cond.wait(max(left, 0.01))  # once taken, its writer's answer is awaited
-            if not slot.done:
-                self.writing = True
-                batch, self.waiting = self.waiting, []
-        if not slot.done:
-            try:
-                rows = _insert_retrying(sql, [s.params for s in batch], deadline)
-                for s, row in zip(batch, rows, strict=True):
-                    s.row = row
-            except BaseException as exc:
-                for s in batch:
-                    s.error = exc
-            finally:
-                with self.cond:
-                    for s in batch:
-                        s.done = True
-                    self.writing = False
-                    self.cond.notify_all()
-        if slot.error is not None:
-            raise slot.error
-        return slot.row
-
-
-_GROUP = _Group()
-
-
-def accept(
-    resource: str, event: str, data_id: str, body: str, *, now: datetime, wait: float = 15.0
-) -> int | None:
-    """Store a delivery, committed when this returns; None when the same (resource, event,
-    data.id) was accepted before. Busy when SQLite stays locked for `wait` seconds."""
-    sql = _ACCEPT.get(database.obj.param)
-    if sql is None:
-        sql = _ACCEPT[database.obj.param] = _accept_sql()
-    received = InboxEvent.received_at.db_value(to_utc_naive(now))
-    params = (f"{resource}:{event}:{data_id}", resource, event, body, received)
-    if not isinstance(database.obj, SqliteDatabase):
-        row = database.execute_sql(sql, params).fetchone()  # other databases queue writers
-    else:
-        row = _GROUP.write(sql, params, time.monotonic() + wait)
-    return row[0] if row else None
-
-
-def _insert_retrying(sql: str, batch: list[tuple], deadline: float) -> list[tuple | None]:
-    """Across processes, SQLite's busy handler sleeps 1, 2, 5, 10 ms... when the writer lock is
-    taken, although a webhook insert holds it for ~0.1 ms: we retry every 0.2 ms instead, until
-    the deadline. The statements go straight to this thread's connection (peewee's per-call
-    work was a fifth of an acknowledgement)."""
-    conn = database.connection()
-    own_transaction = len(batch) > 1 and not conn.in_transaction
-    conn.execute("PRAGMA busy_timeout = 0")
-    try:
-        while True:
-            try:
-                if own_transaction:
-                    conn.execute("BEGIN IMMEDIATE")
-                try:
-                    rows = [conn.execute(sql, params).fetchone() for params in batch]
-                    if own_transaction:
-                        conn.execute("COMMIT")
-                    return rows
-                except BaseException:
-                    if own_transaction and conn.in_transaction:
-                        conn.execute("ROLLBACK")
-                    raise
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise OperationalError(str(exc)) from exc
-                if time.monotonic() > deadline:
-                    raise Busy(str(exc)) from None
-                time.sleep(0.0002)
-    finally:
-        conn.execute(_RESTORE_BUSY)
-
-
-_RESTORE_BUSY = f"PRAGMA busy_timeout = {SQLITE_PRAGMAS['busy_timeout']}"
 
 
 def claim(event_id: int, *, now: datetime) -> InboxEvent | None:
@@ -319,6 +185,7 @@ def get(event_id: int) -> InboxEvent | None:
 
 
 def counts() -> dict[str, int]:
+    """Events by status; "received" counts receipts the worker has not taken in yet."""
     from peewee import fn
 
     rows = (
@@ -326,7 +193,11 @@ def counts() -> dict[str, int]:
         .group_by(InboxEvent.status)
         .tuples()
     )
-    return {status: n for status, n in cast(Iterable[tuple[str, int]], rows)}
+    out = {status: n for status, n in cast(Iterable[tuple[str, int]], rows)}
+    received = InboxReceipt.select().count()
+    if received:
+        out["received"] = received
+    return out
 
 
 def prune(older_than: timedelta, *, now: datetime) -> int:

@@ -23,6 +23,17 @@ class BaseModel(Model):
         database = database
 
 
+class InboxReceipt(BaseModel):
+    """A verified delivery exactly as the receiver took it, before any deduplication. No index
+    but the row id: acknowledging a delivery costs one append, the least a durable store can
+    do. The worker moves receipts into InboxEvent (storage.intake.take_in), where the key makes
+    a redelivery a no-op."""
+
+    id = AutoField()
+    body = TextField()
+    received_at = DateTimeField()
+
+
 class InboxEvent(BaseModel):
     """Every accepted webhook delivery, so a redelivery is a no-op and a crash loses nothing."""
 
@@ -309,6 +320,7 @@ class ReplyStep(BaseModel):
 
 
 ALL_MODELS: list[type[BaseModel]] = [
+    InboxReceipt,
     InboxEvent,
     ReplyStep,
     Connection,

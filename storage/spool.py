@@ -33,7 +33,7 @@ def append(path: str, resource: str, event: str, data_id: str, body: str) -> Non
 
 
 def drain(path: str, store: Callable[[str, str, str, str], int | None]) -> list[int]:
-    """Move every spooled delivery into the inbox with `store` (inbox.accept); the new event
+    """Move every spooled delivery into the inbox with `store` (intake.accept); the new event
     ids. Lines appended while storing stay for the next drain. A failing `store` (database
     still locked) leaves the file as it was."""
     if not os.path.exists(path) or os.path.getsize(path) == 0:

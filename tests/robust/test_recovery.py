@@ -10,7 +10,7 @@ import pytest
 
 from bot import doctor
 from bot.recovery import Heartbeat
-from storage import inbox
+from storage import inbox, intake
 from storage.db import utcnow
 from storage.models import InboxEvent
 from tests.conftest import API, deliver, message_envelope, register_message
@@ -27,10 +27,11 @@ def webex(webex_api):
 
 @pytest.fixture
 def accepted(client, runtime, webex, monkeypatch):
-    """An event stored, its enqueue lost: as if the worker that took it is about to die."""
-    monkeypatch.setattr(runtime.queue, "submit", lambda event_id: None)
+    """An event stored, its hand-on lost: as if the worker that took it is about to die."""
+    monkeypatch.setattr(runtime.queue, "submit", lambda: None)
     deliver(client, message_envelope("m-1"))
-    return InboxEvent.get().id
+    [event_id] = intake.take_in(now=datetime.now(UTC))
+    return event_id
 
 
 def die_holding(event_id: int) -> None:

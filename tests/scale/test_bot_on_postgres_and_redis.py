@@ -11,6 +11,7 @@ from storage.db import database
 from tests.conftest import sign
 from tests.e2e.harness import Harness
 from tests.e2e.test_quality_e2e import ended
+from tests.polling import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -43,6 +44,13 @@ def test_help_and_redelivery_on_the_scaled_stack(scaled):
             "personEmail": person.email,
         },
     }
+    def settled() -> dict | None:
+        health = requests.get(h.config.public_url + "/healthz", timeout=5).json()
+        assert health["status"] == "ok"
+        waiting = {"received", "pending", "processing"} & set(health["inbox"])
+        return None if waiting else health["inbox"]
+
+    events = wait_for(settled, what="every event finished")
     body = json.dumps(envelope).encode()
     resp = requests.post(
         h.config.webhook_url,
@@ -50,8 +58,10 @@ def test_help_and_redelivery_on_the_scaled_stack(scaled):
         timeout=5,
         headers={"X-Spark-Signature": sign(body, h.config.webex_webhook_secret)},
     )
-    assert resp.status_code == 200 and resp.json()["status"] == "duplicate"
-    assert requests.get(h.config.public_url + "/healthz", timeout=5).json()["status"] == "ok"
+    assert resp.status_code == 200 and resp.json()["status"] == "accepted"
+    # The worker takes the redelivery in and drops it: no new event, no second reply.
+    assert wait_for(settled, what="the redelivery taken in") == events
+    assert len(h.bot_messages(person, group["id"])) == 1
 
 
 def test_quality_on_the_scaled_stack(scaled):

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from storage import inbox, qualities, summary_runs
+from storage import inbox, intake, qualities, summary_runs
 from storage.db import database, utcnow
 from storage.schema import open_database
 
@@ -35,9 +35,9 @@ def race(n, target):
 
 
 def test_inbox_accepts_once_and_claims_once(pg):
-    first = inbox.accept("messages", "created", "m1", "{}", now=utcnow())
+    first = intake.accept("messages", "created", "m1", "{}", now=utcnow())
     assert isinstance(first, int)
-    assert inbox.accept("messages", "created", "m1", "{}", now=utcnow()) is None
+    assert intake.accept("messages", "created", "m1", "{}", now=utcnow()) is None
     assert inbox.unfinished(now=utcnow()) == [first]
     claims = race(6, lambda i: inbox.claim(first, now=utcnow()) is not None)
     assert sorted(claims) == [False] * 5 + [True]
@@ -46,8 +46,24 @@ def test_inbox_accepts_once_and_claims_once(pg):
 
 
 def test_concurrent_accepts_of_one_delivery_store_one_row(pg):
-    ids = race(6, lambda i: inbox.accept("messages", "created", "same", "{}", now=utcnow()))
+    ids = race(6, lambda i: intake.accept("messages", "created", "same", "{}", now=utcnow()))
     assert len([i for i in ids if i is not None]) == 1
+
+
+def test_concurrent_take_ins_store_each_received_delivery_once(pg):
+    import json
+
+    from storage.models import InboxEvent, InboxReceipt
+
+    def delivery(n: int) -> str:
+        return json.dumps({"resource": "messages", "event": "created", "data": {"id": f"m{n}"}})
+
+    for n in [*range(120), *range(0, 120, 4)]:  # every fourth delivered twice
+        intake.receive(delivery(n), now=utcnow())
+    taken = race(4, lambda i: [intake.take_in(now=utcnow(), limit=13) for _ in range(15)])
+    ids = [event_id for per_thread in taken for batch in per_thread for event_id in batch]
+    assert len(ids) == len(set(ids)) == 120
+    assert InboxEvent.select().count() == 120 and InboxReceipt.select().count() == 0
 
 
 def test_qualities_lease_makes_one_call_across_threads(pg):

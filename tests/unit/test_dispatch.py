@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import responses
 
+from storage import inbox
 from storage.models import InboxEvent
 from tests.conftest import (
     API,
@@ -169,15 +170,15 @@ def test_card_action_on_someone_elses_message_is_ignored(client, webex):
 
 
 def test_crash_between_accept_and_processing_is_recovered(config, no_sleep_http, webex):
-    """The web process stored the event, then died before any worker ran it."""
+    """The web process stored the receipt, then died before any worker took it in."""
     from bot.app import build_runtime, create_app
     from bot.worker import build_worker
 
     first = build_runtime(config, http=no_sleep_http)  # the web process alone
-    first.queue.submit = lambda _id: None  # the enqueue is lost with the process
+    first.queue.submit = lambda: None  # the hand-on is lost with the process
     register_message(webex, "m13", "/help")
     deliver(create_app(runtime=first).test_client(), message_envelope("m13"))
-    assert posted(webex) == [] and InboxEvent.get().status == "pending"
+    assert posted(webex) == [] and inbox.counts() == {"received": 1}
 
     restarted = build_worker(build_runtime(config, http=no_sleep_http))
     assert restarted.recover() == 1

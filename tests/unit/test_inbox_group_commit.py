@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from storage import inbox
+from storage import intake
 from storage.db import database, sqlite_path
 from storage.models import InboxEvent
 from storage.schema import open_database
@@ -30,7 +30,7 @@ def accept_all(keys: list[str], threads: int = 8) -> list[int | None]:
     def run(part: int) -> None:
         start.wait()
         for n in range(part, len(keys), threads):
-            got[n] = inbox.accept("messages", "created", keys[n], "{}", now=datetime.now(UTC))
+            got[n] = intake.accept("messages", "created", keys[n], "{}", now=datetime.now(UTC))
         database.close()  # this thread's connection
 
     workers = [threading.Thread(target=run, args=(p,)) for p in range(threads)]
@@ -56,8 +56,8 @@ def test_a_database_locked_by_another_process_makes_accept_busy_not_wrong(db):
     locker = sqlite3.connect(db, isolation_level=None)
     locker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
     try:
-        with pytest.raises(inbox.Busy):
-            inbox.accept("messages", "created", "m-locked", "{}", now=datetime.now(UTC), wait=0.2)
+        with pytest.raises(intake.Busy):
+            intake.accept("messages", "created", "m-locked", "{}", now=datetime.now(UTC), wait=0.2)
     finally:
         locker.execute("ROLLBACK")
-    assert inbox.accept("messages", "created", "m-locked", "{}", now=datetime.now(UTC))
+    assert intake.accept("messages", "created", "m-locked", "{}", now=datetime.now(UTC))

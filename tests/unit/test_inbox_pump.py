@@ -7,8 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from storage import inbox
-from storage.models import InboxEvent
+from storage import inbox, intake
 from tests.conftest import API, deliver, message_envelope
 from tests.polling import wait_for
 from tests.unit.test_dispatch import posted, register_message
@@ -21,7 +20,7 @@ def webex(webex_api):
     return webex_api
 
 
-def test_an_accepted_event_is_run_by_the_pump_without_a_queue_entry(
+def test_a_received_delivery_is_taken_in_and_run_by_the_pump_without_a_queue_entry(
     config, tmp_path, no_sleep_http, webex
 ):
     from bot.app import build_runtime, create_app
@@ -34,13 +33,13 @@ def test_an_accepted_event_is_run_by_the_pump_without_a_queue_entry(
     register_message(webex, "m-pump", "/help")
     client = create_app(runtime=runtime).test_client()
     assert deliver(client, message_envelope("m-pump")).status_code == 200
-    assert runtime.queue.huey.pending_count() == 0  # nothing but the inbox row was written
-    assert InboxEvent.get().status == inbox.PENDING
+    assert runtime.queue.huey.pending_count() == 0  # nothing but the receipt was written
+    assert inbox.counts() == {"received": 1}
 
     consumer = runtime.queue.consumer(workers=2, in_process=True)
     consumer.start()
     try:
-        wait_for(lambda: InboxEvent.get().status == inbox.DONE, what="the pump to run it")
+        wait_for(lambda: inbox.counts() == {inbox.DONE: 1}, what="the pump to run it")
     finally:
         consumer.stop(graceful=True)
         database.close()
@@ -53,7 +52,7 @@ def test_pending_offers_new_due_and_abandoned_events_oldest_first(config, worker
 
     now = datetime.now(UTC)
     ids = [
-        inbox.accept("messages", "created", f"m{n}", "{}", now=now) for n in range(4)
+        intake.accept("messages", "created", f"m{n}", "{}", now=now) for n in range(4)
     ]
     assert inbox.claim(ids[1], now=now) is not None  # running, its claim fresh
     assert inbox.claim(ids[2], now=now - timedelta(minutes=1)) is not None  # its worker died

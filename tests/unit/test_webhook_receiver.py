@@ -1,37 +1,48 @@
 """POST /webhooks/webex: signatures, shapes, durability, redelivery."""
 
 import json
+from datetime import UTC, datetime
 
-from storage.models import InboxEvent
+from storage import intake
+from storage.models import InboxEvent, InboxReceipt
 from tests.conftest import deliver, message_envelope, sign
 
 
+def stored() -> int:
+    """Everything the receiver wrote: receipts and events alike."""
+    return InboxReceipt.select().count() + InboxEvent.select().count()
+
+
 def test_valid_delivery_is_stored_and_acknowledged(client, runtime, monkeypatch):
-    enqueued = []
-    monkeypatch.setattr(runtime.queue, "submit", enqueued.append)
+    handed_on = []
+    monkeypatch.setattr(runtime.queue, "submit", lambda: handed_on.append(1))
     resp = deliver(client, message_envelope("msg-1"))
     assert resp.status_code == 200
     assert resp.get_json()["status"] == "accepted"
-    row = InboxEvent.get()
+    receipt = InboxReceipt.get()
+    assert json.loads(receipt.body)["data"]["id"] == "msg-1" and handed_on == [1]
+    assert InboxEvent.select().count() == 0  # the worker takes it in, not the request
+    [event_id] = intake.take_in(now=datetime.now(UTC))
+    row = InboxEvent.get_by_id(event_id)
     assert row.key == "messages:created:msg-1" and row.status == "pending"
-    assert enqueued == [row.id]
+    assert row.received_at == receipt.received_at and InboxReceipt.select().count() == 0
 
 
 def test_missing_signature_is_refused_without_side_effect(client):
     body = json.dumps(message_envelope("msg-1")).encode()
     resp = client.post("/webhooks/webex", data=body, content_type="application/json")
     assert resp.status_code == 401
-    assert InboxEvent.select().count() == 0
+    assert stored() == 0
 
 
 def test_forged_signature_is_refused(client):
     resp = deliver(client, message_envelope("msg-1"), secret="not-the-secret")
     assert resp.status_code == 401
-    assert InboxEvent.select().count() == 0
+    assert stored() == 0
 
 
 def test_signature_is_over_raw_bytes_not_reserialised_json(client, runtime, monkeypatch):
-    monkeypatch.setattr(runtime.queue, "submit", lambda _id: None)
+    monkeypatch.setattr(runtime.queue, "submit", lambda: None)
     body = b'{"resource":  "messages", "event": "created",\n "data": {"id": "m-raw"}}'
     ok = client.post("/webhooks/webex", data=body, headers={"X-Spark-Signature": sign(body)})
     assert ok.status_code == 200
@@ -58,7 +69,7 @@ def test_unknown_shape_is_400(client):
         body = json.dumps(envelope).encode()
         resp = client.post("/webhooks/webex", data=body, headers={"X-Spark-Signature": sign(body)})
         assert resp.status_code == 400, envelope
-    assert InboxEvent.select().count() == 0
+    assert stored() == 0
 
 
 def test_oversized_body_is_413(client):
@@ -68,23 +79,27 @@ def test_oversized_body_is_413(client):
 
 
 def test_redelivery_is_stored_once(client, runtime, monkeypatch):
-    enqueued = []
-    monkeypatch.setattr(runtime.queue, "submit", enqueued.append)
+    monkeypatch.setattr(runtime.queue, "submit", lambda: None)
     first = deliver(client, message_envelope("msg-1"))
     second = deliver(client, message_envelope("msg-1"))
-    assert first.get_json()["status"] == "accepted"
-    assert second.status_code == 200 and second.get_json()["status"] == "duplicate"
-    assert InboxEvent.select().count() == 1 and len(enqueued) == 1
+    other = deliver(client, message_envelope("msg-2"))
+    assert [r.status_code for r in (first, second, other)] == [200, 200, 200]
+    taken = intake.take_in(now=datetime.now(UTC))
+    assert len(taken) == 2 and InboxEvent.select().count() == 2
+    assert InboxReceipt.select().count() == 0
+    # A redelivery after the first was taken in is dropped too.
+    deliver(client, message_envelope("msg-1"))
+    assert intake.take_in(now=datetime.now(UTC)) == [] and InboxEvent.select().count() == 2
 
 
-def test_enqueue_failure_still_acknowledges_and_keeps_event(client, runtime, monkeypatch):
-    def broken(_id):
+def test_hand_on_failure_still_acknowledges_and_keeps_event(client, runtime, monkeypatch):
+    def broken():
         raise ConnectionError("queue down")
 
     monkeypatch.setattr(runtime.queue, "submit", broken)
     resp = deliver(client, message_envelope("msg-9"))
     assert resp.status_code == 200
-    assert InboxEvent.get().status == "pending"
+    assert InboxReceipt.select().count() == 1
 
 
 def test_healthz(client):
@@ -106,4 +121,4 @@ def test_signed_but_undecodable_or_unstorable_bodies_are_400(client):
     for body in (utf16, surrogate):
         resp = client.post("/webhooks/webex", data=body, headers={"X-Spark-Signature": sign(body)})
         assert resp.status_code == 400, body
-    assert InboxEvent.select().count() == 0
+    assert stored() == 0

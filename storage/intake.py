@@ -1,0 +1,238 @@
+"""How deliveries get into the inbox: the receiver appends a receipt (`receive`), workers move
+receipts into the inbox, deduplicated (`take_in`), and a spooled delivery goes in directly
+(`accept`). On SQLite, threads of a process share commits (group commit)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from peewee import OperationalError, SqliteDatabase
+
+from storage.db import SQLITE_PRAGMAS, database, to_utc_naive
+from storage.models import InboxEvent, InboxReceipt
+
+log = logging.getLogger(__name__)
+
+
+def _accept_sql() -> str:
+    """ON CONFLICT ... RETURNING works on SQLite >= 3.35 and PostgreSQL alike."""
+    p = database.obj.param
+    table = InboxEvent._meta.table_name
+    return (
+        f'INSERT INTO "{table}" ("key", "resource", "event", "body", "status", "attempts", '
+        f"\"postponed\", \"received_at\") VALUES ({p}, {p}, {p}, {p}, 'pending', 0, 0, {p}) "
+        'ON CONFLICT ("key") DO NOTHING RETURNING "id"'
+    )
+
+
+def _receive_sql() -> str:
+    p = database.obj.param
+    table = InboxReceipt._meta.table_name
+    return f'INSERT INTO "{table}" ("body", "received_at") VALUES ({p}, {p})'
+
+
+# Statements built once: the webhook request pays for the database, not for query building.
+# Keyed by the placeholder style, not id(database): a closed database's id can be reused by the
+# next one opened (a SQLite test followed by a PostgreSQL one), and "?" reached psycopg2.
+_SQL: dict[tuple[str, str], str] = {}
+
+
+def _sql(build: Callable[[], str]) -> str:
+    key = (build.__name__, database.obj.param)
+    sql = _SQL.get(key)
+    if sql is None:
+        sql = _SQL[key] = build()
+    return sql
+
+
+class Busy(Exception):
+    """The database could not take the write within the time allowed (locked, slow disk)."""
+
+
+@dataclass
+class _Slot:
+    sql: str
+    params: tuple
+    done: bool = False
+    row: tuple | None = None
+    error: BaseException | None = None
+
+
+class _Group:
+    """Group commit for SQLite's one writer. Threads of a process that arrive while a write is
+    under way queue up; the next of them writes everyone waiting in one transaction, and each
+    returns once its own row is committed. Alone, a delivery is one autocommit insert; under
+    load the WAL gets one commit for many rows, which is most of an acknowledgement's cost. It
+    also replaces the lock threads took turns at: SQLite's own busy handler would make a loser
+    sleep whole milliseconds."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.waiting: list[_Slot] = []
+        self.writing = False
+
+    def write(self, sql: str, params: tuple, deadline: float) -> tuple | None:
+        slot = _Slot(sql, params)
+        with self.cond:
+            self.waiting.append(slot)
+            while self.writing and not slot.done:
+                left = deadline - time.monotonic()
+                if left <= 0 and slot in self.waiting:  # no writer took it: give up cleanly
+                    self.waiting.remove(slot)
+                    raise Busy("other threads of this process are still writing")
+                self.cond.wait(max(left, 0.01))  # once taken, its writer's answer is awaited
+            if not slot.done:
+                self.writing = True
+                batch, self.waiting = self.waiting, []
+        if not slot.done:
+            try:
+                rows = _insert_retrying([(s.sql, s.params) for s in batch], deadline)
+                for s, row in zip(batch, rows, strict=True):
+                    s.row = row
+            except BaseException as exc:
+                for s in batch:
+                    s.error = exc
+            finally:
+                with self.cond:
+                    for s in batch:
+                        s.done = True
+                    self.writing = False
+                    self.cond.notify_all()
+        if slot.error is not None:
+            raise slot.error
+        return slot.row
+
+
+_GROUP = _Group()
+
+
+def receive(body: str, *, now: datetime, wait: float = 15.0) -> None:
+    """The receiver's one write: the verified body, appended and committed when this returns.
+    Deduplication waits for the worker's `take_in`: a unique key checked here would cost the
+    acknowledgement an index (see README, Benchmarks). Busy when the database stays locked
+    for `wait` seconds."""
+    received = InboxReceipt.received_at.db_value(to_utc_naive(now))
+    _write(_sql(_receive_sql), (body, received), wait)
+
+
+def accept(
+    resource: str, event: str, data_id: str, body: str, *, now: datetime, wait: float = 15.0
+) -> int | None:
+    """Store a delivery in the inbox, committed when this returns; None when the same
+    (resource, event, data.id) was accepted before. For deliveries that come another way than
+    a receipt (the spool). Busy when the database stays locked for `wait` seconds."""
+    received = InboxEvent.received_at.db_value(to_utc_naive(now))
+    params = (f"{resource}:{event}:{data_id}", resource, event, body, received)
+    row = _write(_sql(_accept_sql), params, wait)
+    return row[0] if row else None
+
+
+def _write(sql: str, params: tuple, wait: float) -> tuple | None:
+    """The statement's RETURNING row, if it has one."""
+    if not isinstance(database.obj, SqliteDatabase):
+        cursor = database.execute_sql(sql, params)  # other databases queue writers
+        return cursor.fetchone() if cursor.description else None
+    return _GROUP.write(sql, params, time.monotonic() + wait)
+
+
+def take_in(*, now: datetime, limit: int = 1000) -> list[int]:
+    """The worker's side of `receive`: move the oldest receipts into the inbox in one
+    transaction (they leave the receipts exactly when their events are stored, so a crash
+    loses or doubles none); a redelivery meets its key and is dropped. The new events' ids.
+
+    Several workers may run this at once: on SQLite the transaction takes the write lock
+    first; on PostgreSQL each takes rows the others have not locked."""
+    if not InboxReceipt.select(InboxReceipt.id).limit(1).exists():
+        return []  # the usual idle poll: a read, no write lock taken
+    oldest = InboxReceipt.select(InboxReceipt.id).order_by(InboxReceipt.id).limit(limit)
+    sqlite = isinstance(database.obj, SqliteDatabase)
+    if not sqlite:
+        oldest = oldest.for_update(skip_locked=True)
+    taken: list[int] = []
+    with database.atomic("IMMEDIATE") if sqlite else database.atomic():
+        rows = (
+            InboxReceipt.delete()
+            .where(InboxReceipt.id.in_(oldest))
+            .returning(InboxReceipt.id, InboxReceipt.body, InboxReceipt.received_at)
+            .tuples()
+            .execute()
+        )
+        for receipt_id, body, received_at in sorted(rows):
+            try:  # verified and validated by the receiver, so this only fails on a bad disk
+                envelope = json.loads(body)
+                resource, event = envelope["resource"], envelope["event"]
+                params = (f"{resource}:{event}:{envelope['data']['id']}", resource, event, body)
+            except (ValueError, TypeError, KeyError):
+                log.error("receipt %s is not a delivery any more; dropped", receipt_id)
+                continue  # one unreadable row must not hold up every event after it
+            row = database.execute_sql(
+                _sql(_accept_sql), (*params, _db_time(received_at))
+            ).fetchone()
+            if row:
+                taken.append(row[0])
+    return taken
+
+
+def _db_time(value: datetime | str) -> str | datetime:
+    # RETURNING hands SQLite's stored text back as is; it goes back in as it came.
+    return value if isinstance(value, str) else InboxEvent.received_at.db_value(value)
+
+
+def _insert_retrying(batch: list[tuple[str, tuple]], deadline: float) -> list[tuple | None]:
+    """Across processes, SQLite's busy handler sleeps 1, 2, 5, 10 ms... when the writer lock is
+    taken, although a webhook insert holds it for ~0.1 ms: we retry every 0.2 ms instead, until
+    the deadline."""
+    conn = _writer()
+    while True:
+        try:
+            if len(batch) > 1:
+                conn.execute("BEGIN IMMEDIATE")
+            try:
+                rows = [conn.execute(sql, params).fetchone() for sql, params in batch]
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+                return rows
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise OperationalError(str(exc)) from exc
+            if time.monotonic() > deadline:
+                raise Busy(str(exc)) from None
+            time.sleep(0.0002)
+
+
+_WRITER: dict[str, tuple[int, str, sqlite3.Connection]] = {}
+
+
+def _writer() -> sqlite3.Connection:
+    """The process's one connection for group-committed writes, used by one thread at a time
+    (the group's writer). One connection keeps its page cache from write to write, where each
+    thread's own would find it invalidated by the others' writes and read the pages again: a
+    third of an acknowledgement under load. Opened again after a fork or for another file."""
+    path = database.obj.database
+    if path == ":memory:":
+        return database.connection()  # private to its connection: no other one may write
+    pid = os.getpid()
+    held = _WRITER.get("conn")
+    if held is not None and held[:2] == (pid, path):
+        return held[2]
+    if held is not None and held[0] == pid:
+        held[2].close()
+    conn = sqlite3.connect(
+        path, check_same_thread=False, isolation_level=None, uri=path.startswith("file:")
+    )
+    for name, value in {**SQLITE_PRAGMAS, "busy_timeout": 0}.items():
+        conn.execute(f"PRAGMA {name} = {value}")
+    _WRITER["conn"] = (pid, path, conn)
+    return conn
