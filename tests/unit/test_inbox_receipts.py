@@ -131,3 +131,13 @@ def test_a_database_locked_by_another_process_makes_receive_busy(db):
         locker.execute("ROLLBACK")
     intake.receive(body("m1"), now=now())
     assert InboxReceipt.select().count() == 1
+
+
+def test_a_write_stuck_in_another_thread_makes_receive_busy_not_late(db):
+    assert intake._WRITING.acquire()  # another thread of this process is mid-write
+    try:
+        with pytest.raises(intake.Busy):
+            intake.receive(body("m1"), now=now(), wait=0.1)
+    finally:
+        intake._WRITING.release()
+    assert InboxReceipt.select().count() == 0

@@ -1,5 +1,5 @@
-"""Threads accepting at once share commits (group commit), and each still gets its own answer:
-its row's id once committed, None for a redelivery, Busy when the database stays locked."""
+"""Threads accepting at once each get their own answer: their row's id once committed, None for
+a redelivery, Busy when the database stays locked."""
 
 from __future__ import annotations
 
