@@ -43,8 +43,10 @@ def _connection():
             conn = psycopg2.connect(URL)
             conn.autocommit = True
             create = "CREATE TABLE IF NOT EXISTS bare (id SERIAL PRIMARY KEY, body TEXT)"
-            # Another thread or process may create it at the same moment.
-            with conn.cursor() as cur, contextlib.suppress(psycopg2.errors.UniqueViolation):
+            # Another thread or process may create it at the same moment: PostgreSQL then
+            # reports either error, IF NOT EXISTS notwithstanding.
+            races = (psycopg2.errors.UniqueViolation, psycopg2.errors.DuplicateTable)
+            with conn.cursor() as cur, contextlib.suppress(*races):
                 cur.execute(create)
         else:
             conn = sqlite3.connect(URL.split("://", 1)[1][1:], isolation_level=None, timeout=15)
