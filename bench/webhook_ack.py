@@ -140,6 +140,16 @@ def serve(target: str, port: int, env: dict[str, str], cwd: Path) -> subprocess.
     raise SystemExit(f"{target} did not start on port {port}")
 
 
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a gunicorn master and its workers so far."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    total = 0
+    for each in [pid, *map(int, children)]:
+        fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     import socket
 
@@ -198,21 +208,32 @@ def main() -> None:
             for name, target, env in servers(tmp, args.postgres):
                 ports[name] = free_port()
                 procs.append(serve(target, ports[name], env, tmp))
+            pids = {name: proc.pid for name, proc in zip(ports, procs, strict=True)}
             for gen in generators:
-                def run(port: int, gen: str = gen) -> float:
-                    if gen == "wrk":
-                        return wrk_load(port, args.seconds, args.clients, tmp)
-                    return python_load(port, args.seconds, args.clients)
+                cpu: dict[str, list[float]] = {name: [] for name in ports}
 
-                for port in ports.values():
-                    run(port)  # warm-up: imports, first connections, SQLite pages
+                def run(name: str, gen: str = gen, cpu: dict = cpu) -> float:
+                    before = server_cpu(pids[name])
+                    if gen == "wrk":
+                        rate = wrk_load(ports[name], args.seconds, args.clients, tmp)
+                    else:
+                        rate = python_load(ports[name], args.seconds, args.clients)
+                    used = server_cpu(pids[name]) - before
+                    cpu[name].append(used / (rate * args.seconds) * 1e6)
+                    return rate
+
+                for name in ports:
+                    run(name)  # warm-up: imports, first connections, SQLite pages
+                for figures in cpu.values():
+                    figures.clear()
                 results = alternate(
-                    [(name, lambda p=port: run(p)) for name, port in ports.items()], args.rounds
+                    [(name, lambda n=name: run(n)) for name in ports], args.rounds
                 )
                 print(f"\n== load generator: {gen}; {args.clients} keep-alive connections, "
                       f"{args.seconds:g} s a run, {len(results['bare Flask'])} alternating rounds; "
                       "gunicorn with gunicorn.conf.py; loopback")
                 print(table(results, "req/s"))
+                print(table(cpu, "server CPU µs per request (gunicorn master + workers)"))
                 for ours, base in (("quality-bot SQLite", "bare Flask"),
                                    ("quality-bot SQLite", "bare + SQLite insert"),
                                    ("quality-bot PG", "bare Flask"),
