@@ -9,6 +9,7 @@ import pytest
 from storage import inbox, intake, qualities, summary_runs
 from storage.db import database, utcnow
 from storage.schema import open_database
+from tests.threads import race
 
 
 @pytest.fixture
@@ -16,22 +17,6 @@ def pg(pg_url):
     open_database(pg_url)
     yield pg_url
     database.close()
-
-
-def race(n, target):
-    results, barrier = [], threading.Barrier(n)
-
-    def run(i):
-        barrier.wait()
-        results.append(target(i))
-        database.close()  # each thread's own connection
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 def test_inbox_accepts_once_and_claims_once(pg):

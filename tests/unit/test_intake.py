@@ -1,11 +1,11 @@
-"""The receiver appends receipts; workers take them into the inbox, each delivery once, with
-nothing lost when several workers do it at once or one fails half-way."""
+"""How deliveries get in (storage/intake.py): the receiver appends receipts, workers take them
+into the inbox, each delivery once, with nothing lost when several workers do it at once or one
+fails half-way; a spooled delivery is accepted straight into the inbox, once."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -14,6 +14,7 @@ from storage import inbox, intake
 from storage.db import database, sqlite_path
 from storage.models import InboxEvent, InboxReceipt
 from storage.schema import open_database
+from tests.threads import race
 
 
 @pytest.fixture
@@ -32,27 +33,8 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def in_threads(n: int, run) -> list:
-    results: list = [None] * n
-    start = threading.Barrier(n)
-
-    def go(i: int) -> None:
-        start.wait()
-        try:
-            results[i] = run(i)
-        finally:
-            database.close()  # this thread's connection
-
-    threads = [threading.Thread(target=go, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
-
-
 def test_receipts_are_committed_for_other_connections_at_once(db):
-    in_threads(8, lambda i: [intake.receive(body(f"m{i}-{k}"), now=now()) for k in range(50)])
+    race(8, lambda i: [intake.receive(body(f"m{i}-{k}"), now=now()) for k in range(50)])
     other = sqlite3.connect(db)
     assert other.execute("SELECT COUNT(*) FROM inboxreceipt").fetchone()[0] == 400
 
@@ -62,7 +44,7 @@ def test_concurrent_take_ins_store_each_delivery_once(db):
         intake.receive(body(f"m{n}"), now=now())
     for n in range(0, 300, 3):  # a redelivery of every third, received later
         intake.receive(body(f"m{n}"), now=now())
-    taken = in_threads(4, lambda i: [intake.take_in(now=now(), limit=37) for _ in range(20)])
+    taken = race(4, lambda i: [intake.take_in(now=now(), limit=37) for _ in range(20)])
     ids = [event_id for per_thread in taken for batch in per_thread for event_id in batch]
     assert len(ids) == len(set(ids)) == 300
     assert InboxEvent.select().count() == 300 and InboxReceipt.select().count() == 0
@@ -141,3 +123,33 @@ def test_a_write_stuck_in_another_thread_makes_receive_busy_not_late(db):
     finally:
         intake._WRITING.release()
     assert InboxReceipt.select().count() == 0
+
+
+def test_concurrent_accepts_are_each_committed_once_with_their_own_id(db):
+    keys = [f"m{n}" for n in range(400)]
+    keys += keys[:50]  # 50 redeliveries among them
+
+    def accept_part(part: int) -> list[int | None]:
+        return [
+            intake.accept("messages", "created", keys[n], "{}", now=now())
+            for n in range(part, len(keys), 8)
+        ]
+
+    got = [i for part in race(8, accept_part) for i in part]
+    ids = [i for i in got if i is not None]
+    assert len(ids) == 400 and len(set(ids)) == 400
+    # Committed: another connection (another process, say) sees every row.
+    other = sqlite3.connect(db)
+    assert other.execute("SELECT COUNT(*) FROM inboxevent").fetchone()[0] == 400
+    assert {row.id for row in InboxEvent.select(InboxEvent.id)} == set(ids)
+
+
+def test_a_database_locked_by_another_process_makes_accept_busy_not_wrong(db):
+    locker = sqlite3.connect(db, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        with pytest.raises(intake.Busy):
+            intake.accept("messages", "created", "m-locked", "{}", now=now(), wait=0.2)
+    finally:
+        locker.execute("ROLLBACK")
+    assert intake.accept("messages", "created", "m-locked", "{}", now=now())
