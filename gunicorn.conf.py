@@ -3,7 +3,7 @@
 import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8080')}"
-# Threads suit the receiver: each request is a signature check, one insert and an enqueue.
+# Threads suit the receiver: each request is a signature check and one insert (a receipt).
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))

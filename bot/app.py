@@ -1,7 +1,7 @@
 """The web process's composition root: the receiver, the OAuth callback and the health check.
 
-It imports no handler, no dispatcher and no chart code: the receiver only stores and enqueues
-(`bot/tasks.py`), and the worker (`bot/worker.py`) does the rest.
+It imports no handler, no dispatcher and no chart code: the receiver only stores a receipt
+(`storage/intake.py`), and the worker (`bot/worker.py`) does the rest.
 """
 
 from __future__ import annotations

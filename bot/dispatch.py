@@ -129,11 +129,11 @@ class Dispatcher:
             self._tell_failure(body, ref, GAVE_UP[why])
 
     def sweep(self) -> None:
-        """Re-enqueue what was accepted but never reached a worker (a lost enqueue, a crash),
-        and once an hour forget what is no longer needed."""
+        """Take in receipts the pumps have not, re-enqueue what was accepted but never reached
+        a worker (a lost enqueue, a crash), and once an hour forget what is no longer needed."""
         self.recovery.tick()  # also here: a deployment without the recovery thread still heals
         now = self.runtime.now()
-        intake.take_in(now=now)
+        self.take_in()
         for event_id in inbox.unfinished(now=now, older_than=timedelta(seconds=30)):
             self._enqueue(event_id)
         if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
@@ -150,15 +150,25 @@ class Dispatcher:
                     rows,
                 )
 
+    def take_in(self) -> list[int]:
+        """The receiver's receipts into the inbox; the new events. A failure (the database
+        locked for 15 s, say) is logged and leaves them for the next pass: it must not stop
+        the events already in the inbox from running."""
+        try:
+            return intake.take_in()
+        except Exception:
+            log.warning("could not take receipts into the inbox; trying again", exc_info=True)
+            return []
+
     def pending(self, limit: int) -> list[int]:
         """For the inbox pump (bot/pump.py): the receipts taken in, then the events to run
         now, dead workers' included."""
-        intake.take_in(now=self.runtime.now())
+        self.take_in()
         return inbox.pending(limit, now=self.runtime.now())
 
     def recover(self) -> int:
         """At start: every receipt taken in, every unfinished event back on the queue."""
-        intake.take_in(now=self.runtime.now())
+        self.take_in()
         pending = inbox.unfinished(now=self.runtime.now())
         for event_id in pending:
             self._enqueue(event_id)

@@ -17,7 +17,6 @@ log = logging.getLogger(__name__)
 
 # Idle workers poll the SQLite queue; a short ceiling keeps a cached reply well under a second.
 POLL = {"initial_delay": 0.01, "backoff": 1.5, "max_delay": 0.1}
-IMMEDIATE_BATCH = 100  # QUEUE_URL=immediate: events run in one request, at most
 
 
 class _SqliteStorage(SqliteStorage):
@@ -79,10 +78,10 @@ class Queue:
 
     def submit(self) -> None:
         """From the webhook request, once the receipt is stored: no second write. Inline with
-        QUEUE_URL=immediate (the receipt taken in and its event run, in the request); else an
-        inbox pump takes it in, woken at once when one runs in this process."""
+        QUEUE_URL=immediate (the receipts taken in and their new events run, in the request);
+        else an inbox pump takes it in, woken at once when one runs in this process."""
         if self.immediate:
-            for event_id in self.tasks.work.pending_events(IMMEDIATE_BATCH):
+            for event_id in self.tasks.work.take_in():
                 self.tasks.process_event(event_id)
             return
         for pump in self._pumps:

@@ -28,6 +28,7 @@ class Work:
 
     process_event: Callable[[int], None]
     pending_events: Callable[[int], list[int]]  # up to N inbox events a worker may take now
+    take_in: Callable[[], list[int]]  # receipts into the inbox: the new events' ids
     sweep_inbox: Callable[[], None]
     daily_summaries: Callable[[], object]
     send_daily_summary: Callable[[str, date], object]

@@ -33,6 +33,7 @@ def build_worker(runtime: Runtime, summary_days: DayCache | None = None) -> Work
         Work(
             process_event=worker.dispatcher.process,
             pending_events=worker.dispatcher.pending,
+            take_in=worker.dispatcher.take_in,
             sweep_inbox=worker.dispatcher.sweep,
             daily_summaries=lambda: delivery.run_due(runtime),
             send_daily_summary=lambda room_id, day: delivery.send_due(

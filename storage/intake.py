@@ -4,6 +4,7 @@ receipts into the inbox, deduplicated (`take_in`), and a spooled delivery goes i
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -59,8 +60,8 @@ class Busy(Exception):
 def receive(body: str, *, now: datetime, wait: float = 15.0) -> None:
     """The receiver's one write: the verified body, appended and committed when this returns.
     Deduplication waits for the worker's `take_in`: a unique key checked here would cost the
-    acknowledgement an index (see README, Benchmarks). Busy when the database stays locked
-    for `wait` seconds."""
+    acknowledgement an index (see README, Benchmarks). On SQLite, Busy when the database
+    stays locked for `wait` seconds (PostgreSQL queues writers itself)."""
     received = InboxReceipt.received_at.db_value(to_utc_naive(now))
     _write(_sql(_receive_sql), (body, received), wait)
 
@@ -70,15 +71,15 @@ def accept(
 ) -> int | None:
     """Store a delivery in the inbox, committed when this returns; None when the same
     (resource, event, data.id) was accepted before. For deliveries that come another way than
-    a receipt (the spool). Busy when the database stays locked for `wait` seconds."""
+    a receipt (the spool). On SQLite, Busy when the database stays locked for `wait` seconds."""
     received = InboxEvent.received_at.db_value(to_utc_naive(now))
-    params = (f"{resource}:{event}:{data_id}", resource, event, body, received)
+    params = (event_key(resource, event, data_id), resource, event, body, received)
     row = _write(_sql(_accept_sql), params, wait)
     return row[0] if row else None
 
 
 # SQLite has one writer: the threads of a process take turns on one connection (a turn is a
-# ~20 µs autocommit insert). A lock measured as fast as group commit here, and simpler.
+# ~20 µs autocommit insert). Group commit measured no faster once inserts were this cheap.
 _WRITING = threading.Lock()
 
 
@@ -96,7 +97,7 @@ def _write(sql: str, params: tuple, wait: float) -> tuple | None:
         _WRITING.release()
 
 
-def take_in(*, now: datetime, limit: int = 1000) -> list[int]:
+def take_in(limit: int = 1000) -> list[int]:
     """The worker's side of `receive`: move the oldest receipts into the inbox in one
     transaction (they leave the receipts exactly when their events are stored, so a crash
     loses or doubles none); a redelivery meets its key and is dropped. The new events' ids.
@@ -122,32 +123,38 @@ def take_in(*, now: datetime, limit: int = 1000) -> list[int]:
             try:  # verified and validated by the receiver, so this only fails on a bad disk
                 envelope = json.loads(body)
                 resource, event = envelope["resource"], envelope["event"]
-                params = (f"{resource}:{event}:{envelope['data']['id']}", resource, event, body)
+                key = event_key(resource, event, envelope["data"]["id"])
             except (ValueError, TypeError, KeyError):
                 log.error("receipt %s is not a delivery any more; dropped", receipt_id)
                 continue  # one unreadable row must not hold up every event after it
-            row = database.execute_sql(
-                _sql(_accept_sql), (*params, _db_time(received_at))
-            ).fetchone()
+            received = InboxEvent.received_at.db_value(received_at)
+            params = (key, resource, event, body, received)
+            row = database.execute_sql(_sql(_accept_sql), params).fetchone()
             if row:
                 taken.append(row[0])
     return taken
 
 
-def _db_time(value: datetime | str) -> str | datetime:
-    # RETURNING hands SQLite's stored text back as is; it goes back in as it came.
-    return value if isinstance(value, str) else InboxEvent.received_at.db_value(value)
+def event_key(resource: str, event: str, data_id: str) -> str:
+    """What makes a redelivery the same delivery. Webex ids are ~80 characters; one longer
+    than the column (ids may be 512: bot/webex/ids.py) is keyed by its digest instead."""
+    key = f"{resource}:{event}:{data_id}"
+    if len(key) <= KEY_LENGTH:
+        return key
+    return f"{resource}:{event}:sha256:{hashlib.sha256(data_id.encode()).hexdigest()}"
+
+
+KEY_LENGTH = InboxEvent.key.max_length or 255
 
 
 def _insert_retrying(sql: str, params: tuple, deadline: float) -> tuple | None:
     """Across processes, SQLite's busy handler sleeps 1, 2, 5, 10 ms... when the writer lock is
     taken, although an insert holds it for ~0.1 ms: we retry every 0.2 ms instead, until the
-    deadline."""
-    conn = _writer()
+    deadline. Every SQLite error leaves as Busy (the receiver spools) or as peewee's."""
     while True:
         try:
-            return conn.execute(sql, params).fetchone()
-        except sqlite3.OperationalError as exc:
+            return _writer().execute(sql, params).fetchone()
+        except sqlite3.Error as exc:
             if "locked" not in str(exc) and "busy" not in str(exc):
                 raise OperationalError(str(exc)) from exc
             if time.monotonic() > deadline:
@@ -155,27 +162,44 @@ def _insert_retrying(sql: str, params: tuple, deadline: float) -> tuple | None:
             time.sleep(0.0002)
 
 
-_WRITER: dict[str, tuple[int, str, sqlite3.Connection]] = {}
-
-
-def _writer() -> sqlite3.Connection:
+class _Writer:
     """The process's one connection for these writes, used by one thread at a time. One
-    connection keeps its page cache from write to write, where each
-    thread's own would find it invalidated by the others' writes and read the pages again: a
-    third of an acknowledgement under load. Opened again after a fork or for another file."""
-    path = database.obj.database
-    if path == ":memory:":
-        return database.connection()  # private to its connection: no other one may write
-    pid = os.getpid()
-    held = _WRITER.get("conn")
-    if held is not None and held[:2] == (pid, path):
-        return held[2]
-    if held is not None and held[0] == pid:
-        held[2].close()
-    conn = sqlite3.connect(
-        path, check_same_thread=False, isolation_level=None, uri=path.startswith("file:")
-    )
-    for name, value in {**SQLITE_PRAGMAS, "busy_timeout": 0}.items():
-        conn.execute(f"PRAGMA {name} = {value}")
-    _WRITER["conn"] = (pid, path, conn)
-    return conn
+    connection keeps its page cache from write to write, where each thread's own would find
+    it invalidated by the others' writes and read the pages again: a third of an
+    acknowledgement under load. Opened again after a fork or for another file."""
+
+    def __init__(self) -> None:
+        self.pid, self.path = 0, ""
+        self.conn: sqlite3.Connection | None = None
+        # A parent's connection must never be closed in a child (SQLite's rule across fork):
+        # it is kept, unused, instead of being left to the garbage collector.
+        self.inherited: list[sqlite3.Connection] = []
+
+    def __call__(self) -> sqlite3.Connection:
+        path = database.obj.database
+        if path == ":memory:":
+            return database.connection()  # private to its connection: no other one may write
+        pid = os.getpid()
+        if self.conn is not None and (self.pid, self.path) == (pid, path):
+            return self.conn
+        if self.conn is not None:
+            if self.pid == pid:
+                self.conn.close()  # the database changed (tests, `db` commands)
+            else:
+                self.inherited.append(self.conn)
+            self.conn = None
+        conn = sqlite3.connect(
+            path, timeout=0, check_same_thread=False, isolation_level=None,
+            uri=path.startswith("file:"),
+        )
+        try:
+            for name, value in {**SQLITE_PRAGMAS, "busy_timeout": 0}.items():
+                conn.execute(f"PRAGMA {name} = {value}")  # may be locked: the caller retries
+        except sqlite3.Error:
+            conn.close()
+            raise
+        self.pid, self.path, self.conn = pid, path, conn
+        return conn
+
+
+_writer = _Writer()

@@ -35,7 +35,8 @@ class InboxReceipt(BaseModel):
 
 
 class InboxEvent(BaseModel):
-    """Every accepted webhook delivery, so a redelivery is a no-op and a crash loses nothing."""
+    """Every delivery once, taken in from its receipts (or the spool): a redelivery meets the
+    key and is dropped, and the status says how far its processing got."""
 
     id = AutoField()  # what peewee adds by itself, spelled out so the type checker knows it
     key = CharField(unique=True)  # resource:event:data.id

@@ -30,7 +30,7 @@ def accepted(client, runtime, webex, monkeypatch):
     """An event stored, its hand-on lost: as if the worker that took it is about to die."""
     monkeypatch.setattr(runtime.queue, "submit", lambda: None)
     deliver(client, message_envelope("m-1"))
-    [event_id] = intake.take_in(now=datetime.now(UTC))
+    [event_id] = intake.take_in()
     return event_id
 
 

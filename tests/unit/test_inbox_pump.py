@@ -1,13 +1,15 @@
-"""With a real queue, a webhook event costs one write (its inbox row): no queue entry is made,
-and the worker's inbox pump runs it from the inbox."""
+"""With a real queue, a webhook delivery costs one write on the request path (its receipt): no
+queue entry is made, and the worker's inbox pump takes it in and runs it from the inbox."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 import pytest
+from peewee import OperationalError
 
 from storage import inbox, intake
+from storage.models import InboxEvent
 from tests.conftest import API, deliver, message_envelope
 from tests.polling import wait_for
 from tests.unit.test_dispatch import posted, register_message
@@ -61,3 +63,28 @@ def test_pending_offers_new_due_and_abandoned_events_oldest_first(config, worker
     assert inbox.pending(10, now=now) == [ids[0], ids[2]]
     assert inbox.pending(1, now=now) == [ids[0]]
     assert ids[3] in inbox.pending(10, now=now + timedelta(minutes=6))
+
+
+def test_a_failing_take_in_does_not_stop_the_events_already_in_the_inbox(
+    config, worker, monkeypatch
+):
+    from datetime import UTC, datetime
+
+    waiting = intake.accept("messages", "created", "m-waiting", "{}", now=datetime.now(UTC))
+
+    def locked() -> list[int]:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(intake, "take_in", locked)
+    assert worker.dispatcher.pending(10) == [waiting]
+
+
+def test_immediate_mode_runs_only_the_deliveries_of_the_request(client, runtime, webex):
+    """QUEUE_URL=immediate runs the request's own events inline, never someone else's."""
+    from datetime import UTC, datetime
+
+    other = intake.accept("messages", "created", "m-other", "{}", now=datetime.now(UTC))
+    register_message(webex, "m-mine", "/help")
+    assert deliver(client, message_envelope("m-mine")).status_code == 200
+    assert inbox.get(other).status == inbox.PENDING
+    assert [e.status for e in InboxEvent.select().where(InboxEvent.id != other)] == [inbox.DONE]

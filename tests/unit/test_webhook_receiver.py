@@ -1,7 +1,6 @@
 """POST /webhooks/webex: signatures, shapes, durability, redelivery."""
 
 import json
-from datetime import UTC, datetime
 
 from storage import intake
 from storage.models import InboxEvent, InboxReceipt
@@ -22,7 +21,7 @@ def test_valid_delivery_is_stored_and_acknowledged(client, runtime, monkeypatch)
     receipt = InboxReceipt.get()
     assert json.loads(receipt.body)["data"]["id"] == "msg-1" and handed_on == [1]
     assert InboxEvent.select().count() == 0  # the worker takes it in, not the request
-    [event_id] = intake.take_in(now=datetime.now(UTC))
+    [event_id] = intake.take_in()
     row = InboxEvent.get_by_id(event_id)
     assert row.key == "messages:created:msg-1" and row.status == "pending"
     assert row.received_at == receipt.received_at and InboxReceipt.select().count() == 0
@@ -84,12 +83,12 @@ def test_redelivery_is_stored_once(client, runtime, monkeypatch):
     second = deliver(client, message_envelope("msg-1"))
     other = deliver(client, message_envelope("msg-2"))
     assert [r.status_code for r in (first, second, other)] == [200, 200, 200]
-    taken = intake.take_in(now=datetime.now(UTC))
+    taken = intake.take_in()
     assert len(taken) == 2 and InboxEvent.select().count() == 2
     assert InboxReceipt.select().count() == 0
     # A redelivery after the first was taken in is dropped too.
     deliver(client, message_envelope("msg-1"))
-    assert intake.take_in(now=datetime.now(UTC)) == [] and InboxEvent.select().count() == 2
+    assert intake.take_in() == [] and InboxEvent.select().count() == 2
 
 
 def test_hand_on_failure_still_acknowledges_and_keeps_event(client, runtime, monkeypatch):
