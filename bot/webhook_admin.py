@@ -43,6 +43,18 @@ def problem(hook: dict, config: Config) -> str | None:
     return None
 
 
+def _repair(client: BotClient | UserClient, hook_id: str, name: str, config: Config) -> None:
+    """PUT back what `problem` checks and PUT can change (not filter nor ownedBy: such a hook
+    is replaced instead); the one repair for the bot's hooks and the org's."""
+    client.update_webhook(
+        hook_id,
+        name=name,
+        targetUrl=config.webhook_url,
+        secret=config.webex_webhook_secret,
+        status="active",
+    )
+
+
 def sync(webex: BotClient, config: Config, runtime: Runtime | None = None) -> list[str]:
     """Create, repair or delete until exactly the wanted webhooks exist; returns what changed.
     With a runtime, each connected org's meetings/ended webhook too (§10)."""
@@ -75,13 +87,7 @@ def _sync_bot(webex: BotClient, config: Config) -> list[str]:
             changes.append(f"created {resource}/{event} -> {config.webhook_url}")
         elif problem(keep, config):
             was = "inactive" if keep.get("status") == "inactive" else "changed"
-            webex.update_webhook(
-                keep["id"],
-                name=name,
-                targetUrl=config.webhook_url,
-                secret=config.webex_webhook_secret,
-                status="active",
-            )
+            _repair(webex, keep["id"], name, config)
             changes.append(f"updated {resource}/{event} ({was}) -> {config.webhook_url}")
         for hook in extra:
             webex.delete_webhook(hook["id"])
@@ -142,13 +148,7 @@ def sync_org_hook(user: UserClient, config: Config, label: str = "") -> list[str
         )
         changes.append(f"created meetings/ended (ownedBy org) -> {config.webhook_url}{where}")
     elif problem(keep, config):
-        user.update_webhook(
-            keep["id"],
-            name=name,
-            targetUrl=config.webhook_url,
-            secret=config.webex_webhook_secret,
-            status="active",
-        )
+        _repair(user, keep["id"], name, config)
         changes.append(f"updated meetings/ended {keep['id']} -> {config.webhook_url}{where}")
     return changes
 
