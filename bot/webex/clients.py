@@ -265,9 +265,9 @@ class UserClient:
         return self._with_refresh(lambda t: self.http.json("POST", url, token=t, json=fields))
 
     def update_webhook(self, webhook_id: str, **fields: Any) -> dict:
-        url = f"{self.api_url}/webhooks/{webhook_id}"
+        url = f"{self.api_url}/webhooks/{segment(webhook_id, 'webhook')}"
         return self._with_refresh(lambda t: self.http.json("PUT", url, token=t, json=fields))
 
     def delete_webhook(self, webhook_id: str) -> None:
-        url = f"{self.api_url}/webhooks/{webhook_id}"
+        url = f"{self.api_url}/webhooks/{segment(webhook_id, 'webhook')}"
         self._with_refresh(lambda t: self.http.request("DELETE", url, token=t))

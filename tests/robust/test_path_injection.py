@@ -59,6 +59,8 @@ def user_calls(user: UserClient):
     return {
         "GET /meetings/{id}": lambda v: user.meeting(v),
         "GET analytics /meeting/qualities?meetingId": lambda v: user.qualities(v),
+        "PUT /webhooks/{id} (org token)": lambda v: user.update_webhook(v, name="x"),
+        "DELETE /webhooks/{id} (org token)": lambda v: user.delete_webhook(v),
     }
 
 
