@@ -32,6 +32,16 @@ def ended(person, days_back=10):
     return person.call("GET", "/meetings", params=params).json()["items"]
 
 
+def published(person, days_back=7):
+    """The ended meetings whose quality data Webex already publishes (10 minutes after start)."""
+    cutoff = datetime.now(UTC) - timedelta(minutes=10)
+    return [
+        m
+        for m in ended(person, days_back)
+        if datetime.fromisoformat(m["start"].replace("Z", "+00:00")) < cutoff
+    ]
+
+
 @pytest.fixture
 def connected(harness):
     page = harness.connect(harness.admin)
@@ -53,14 +63,8 @@ def test_meetings_then_button_then_chart_and_card_then_cached(connected):
     submit = card["actions"][0]
     assert submit["type"] == "Action.Submit" and submit["data"]["command"] == "quality"
 
-    # Pick the newest meeting whose data Webex already publishes (10 minutes after start).
-    ready = [
-        m
-        for m in ended(admin, 7)
-        if datetime.fromisoformat(m["start"].replace("Z", "+00:00"))
-        < datetime.now(UTC) - timedelta(minutes=10)
-    ]
-    meeting_id = ready[0]["id"]
+    # Pick the newest meeting whose data Webex already publishes.
+    meeting_id = published(admin)[0]["id"]
     pressed = admin.press(listing, {"command": "quality", "meetingId": meeting_id})
     assert pressed["id"]
 
@@ -134,12 +138,7 @@ def test_non_admin_is_told_what_is_missing(harness):
     )
     assert h.connect(person).status_code == 200
     room = h.room("direct", person)["id"]
-    meetings = [
-        m
-        for m in ended(person, 7)
-        if datetime.fromisoformat(m["start"].replace("Z", "+00:00"))
-        < datetime.now(UTC) - timedelta(minutes=10)
-    ]
+    meetings = published(person)
     assert meetings, "the seeded non-admin attended meetings"
     replies = h.ask(person, room, f"/quality {meetings[0]['id']}", expect=2, timeout=30)
     assert "org admin" in replies[-1]["markdown"] and "Pro Pack" in replies[-1]["markdown"]
@@ -170,12 +169,7 @@ def test_report_command_offline_from_stored_token_and_cache(connected, tmp_path,
     from bot.cli import main
 
     h = connected
-    meeting = next(
-        m
-        for m in ended(h.admin, 7)
-        if datetime.fromisoformat(m["start"].replace("Z", "+00:00"))
-        < datetime.now(UTC) - timedelta(minutes=10)
-    )
+    meeting = published(h.admin)[0]
     out, table = tmp_path / "chart.png", tmp_path / "table.csv"
     env = offline_env(h)
     import os

@@ -16,6 +16,20 @@ def fail(harness, **rule) -> None:
     requests.post(f"{harness.sandbox.url}/_sandbox/fail", json=rule, timeout=5).raise_for_status()
 
 
+def fail_next_bot_post(harness, status: int) -> None:
+    """The bot's next message post is carried out by Webex, then answered `status` (0: its
+    real answer). Rules queue up: a second call aims at the post after."""
+    fail(
+        harness,
+        path_prefix="/v1/messages",
+        method="POST",
+        status=status,
+        after=True,
+        count=1,
+        bot_only=True,
+    )
+
+
 def heal(harness) -> None:
     requests.delete(f"{harness.sandbox.url}/_sandbox/fail", timeout=5).raise_for_status()
 
@@ -49,15 +63,7 @@ def settled(message: dict) -> InboxEvent:
 def test_a_reply_webex_posted_but_answered_badly_is_not_posted_again(harness, status):
     person = harness.admin
     direct = harness.room("direct", person)["id"]
-    fail(
-        harness,
-        path_prefix="/v1/messages",
-        method="POST",
-        status=status,
-        after=True,
-        count=1,
-        bot_only=True,
-    )
+    fail_next_bot_post(harness, status)
     sent = person.say(direct, "/help")
     settled(sent)
     # Whatever a sweep or a restart does later, the reply stays single.
@@ -98,39 +104,16 @@ def test_commands_typed_during_an_outage_are_answered_when_webex_is_back(harness
 def test_quality_whose_chart_post_webex_answered_502_posts_each_reply_once(harness):
     """The issue's case: /quality's chart upload carried out, then answered 502; a re-run
     (sweep, restart) must not post "Fetching…", the chart or the card again."""
-    from datetime import UTC, datetime, timedelta
-
-    from tests.e2e.test_quality_e2e import ended
+    from tests.e2e.test_quality_e2e import published
 
     person = harness.admin
     assert harness.connect(person).status_code == 200
     direct = harness.room("direct", person)["id"]
-    ready = [
-        m
-        for m in ended(person, 7)
-        if datetime.fromisoformat(m["start"].replace("Z", "+00:00"))
-        < datetime.now(UTC) - timedelta(minutes=10)
-    ]
+    ready = published(person)
     # The command's first post ("Fetching…") goes through; its second, the chart upload, is
     # carried out by Webex and then answered 502.
-    fail(
-        harness,
-        path_prefix="/v1/messages",
-        method="POST",
-        status=0,
-        after=True,
-        count=1,
-        bot_only=True,
-    )
-    fail(
-        harness,
-        path_prefix="/v1/messages",
-        method="POST",
-        status=502,
-        after=True,
-        count=1,
-        bot_only=True,
-    )
+    fail_next_bot_post(harness, 0)
+    fail_next_bot_post(harness, 502)
     sent = person.say(direct, f"/quality {ready[0]['id']}")
     settled(sent)
     harness.worker.dispatcher.sweep()
