@@ -93,6 +93,19 @@ def start_meeting(h: Harness, title: str, host, people: list[tuple], minutes: in
     return resp.json()
 
 
+def alerts_on(h: Harness) -> str:
+    """The admin turns alerts on in IT Quality; that space's id."""
+    room = it_quality(h)
+    h.ask(h.admin, room, "/alerts on")
+    return room
+
+
+def wifi_meeting(h: Harness, title: str) -> dict:
+    """A meeting the admin hosts in which Maya's Wi-Fi is bad: worth one alert."""
+    maya = person(h, 1)
+    return start_meeting(h, title, h.admin, [(maya.email, maya.name, "wifi")])
+
+
 def end_and_wait_seen(h: Harness, meeting: dict, minutes: int = 20) -> None:
     advance(h, minutes * 60 + 1)
     wait_for(lambda: store.get(meeting["id"]), timeout=30, what="the meetings/ended webhook")
@@ -187,10 +200,9 @@ def test_alert_in_space_host_and_participant_once_redelivery_and_poll_add_nothin
 
 def test_show_quality_button_goes_through_the_quality_command(org_harness):
     h = org_harness
-    admin, maya = h.admin, person(h, 1)
-    room = it_quality(h)
-    h.ask(admin, room, "/alerts on")
-    meeting = start_meeting(h, "Button E2E", admin, [(maya.email, maya.name, "wifi")])
+    admin = h.admin
+    room = alerts_on(h)
+    meeting = wifi_meeting(h, "Button E2E")
     end_and_wait_seen(h, meeting)
     run_when_due(h, meeting["id"])
     [alert] = [m for m in alert_posts(h, meeting["id"]) if m.get("roomId") == room]
@@ -206,7 +218,7 @@ def test_show_quality_button_goes_through_the_quality_command(org_harness):
 def test_good_meeting_is_silent(org_harness):
     h = org_harness
     admin, jonas = h.admin, person(h, 2)
-    h.ask(admin, it_quality(h), "/alerts on")
+    alerts_on(h)
     meeting = start_meeting(h, "Good E2E", admin, [(jonas.email, jonas.name, "good")])
     end_and_wait_seen(h, meeting)
     run_when_due(h, meeting["id"])
@@ -219,11 +231,10 @@ def test_good_meeting_is_silent(org_harness):
 def test_notify_off_spares_only_that_person(org_harness):
     h = org_harness
     admin, maya = h.admin, person(h, 1)
-    room = it_quality(h)
-    h.ask(admin, room, "/alerts on")
+    room = alerts_on(h)
     [off] = h.ask(maya, h.room("direct", maya)["id"], "/notify off")
     assert "**off**" in off["markdown"]
-    meeting = start_meeting(h, "Notify E2E", admin, [(maya.email, maya.name, "wifi")])
+    meeting = wifi_meeting(h, "Notify E2E")
     end_and_wait_seen(h, meeting)
     run_when_due(h, meeting["id"])
     posts = alert_posts(h, meeting["id"])
@@ -234,12 +245,12 @@ def test_notify_off_spares_only_that_person(org_harness):
 
 def test_poll_alone_finds_a_meeting_whose_webhook_never_came(org_harness):
     h = org_harness
-    admin, maya = h.admin, person(h, 1)
-    h.ask(admin, it_quality(h), "/alerts on")
+    admin = h.admin
+    alerts_on(h)
     for hook in control(h, "GET", "webhooks")["items"]:
         if hook.get("resource") == "meetings":
             admin.call("DELETE", f"/webhooks/{hook['id']}").raise_for_status()
-    meeting = start_meeting(h, "Poll E2E", admin, [(maya.email, maya.name, "wifi")])
+    meeting = wifi_meeting(h, "Poll E2E")
     advance(h, 20 * 60 + 1)
     # Webex lists an ended meeting about 15 minutes after its end (so does the sandbox).
     advance(h, 15 * 60 + h.config.alert_poll_interval)
@@ -255,15 +266,14 @@ def test_two_workers_ticking_together_post_once(org_harness):
     from bot.worker import build_worker
 
     h = org_harness
-    admin, maya = h.admin, person(h, 1)
-    h.ask(admin, it_quality(h), "/alerts on")
+    alerts_on(h)
     second = build_runtime(h.config)  # another worker on the same database and queue
     build_worker(second)
     second.clock = h.runtime.clock
     consumer = second.queue.consumer(workers=2, in_process=True)
     consumer.start()
     try:
-        meeting = start_meeting(h, "Two workers E2E", admin, [(maya.email, maya.name, "wifi")])
+        meeting = wifi_meeting(h, "Two workers E2E")
         end_and_wait_seen(h, meeting)
         advance(h, h.config.alert_delay)
         barrier = threading.Barrier(2)
@@ -294,10 +304,8 @@ class Killed(BaseException):
 
 def test_worker_killed_between_claim_and_post_then_restarted(org_harness, monkeypatch):
     h = org_harness
-    admin, maya = h.admin, person(h, 1)
-    room = it_quality(h)
-    h.ask(admin, room, "/alerts on")
-    meeting = start_meeting(h, "Crash E2E", admin, [(maya.email, maya.name, "wifi")])
+    room = alerts_on(h)
+    meeting = wifi_meeting(h, "Crash E2E")
     end_and_wait_seen(h, meeting)
     advance(h, h.config.alert_delay)
 
