@@ -307,7 +307,7 @@ class Dispatcher:
         ctx = Context(self.runtime, self.commands, args, **where)
         try:
             cmd.func(ctx)
-        except accounts.NotConnected:
+        except (accounts.NotConnected, OrgNotConnected):
             say(lead + accounts.CONNECT_HINT.format(command=cmd.name))
         except accounts.NeedsReconnect:
             say(lead + accounts.RECONNECT_HINT)
@@ -315,8 +315,6 @@ class Dispatcher:
             say(lead + ORG_BROKEN)
         except OrgLookupFailed:
             say(lead + ORG_LOOKUP_FAILED)
-        except OrgNotConnected:
-            say(lead + accounts.CONNECT_HINT.format(command=cmd.name))
         except UsageError as exc:
             say(str(exc))
         except (Unavailable, RateLimited):
