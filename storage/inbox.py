@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import cast
 
+from peewee import Expression
+
 from storage.db import to_utc_naive
 from storage.models import InboxEvent, InboxReceipt
 
@@ -141,17 +143,23 @@ def given_up(since: timedelta, *, now: datetime) -> list[InboxEvent]:
     )
 
 
+def _runnable(now: datetime) -> Expression:
+    """Pending and due (never postponed, or its retry time has come), or claimed by a worker
+    that died; and not given up. `now` is naive UTC."""
+    return (InboxEvent.attempts < MAX_ATTEMPTS) & (
+        (
+            (InboxEvent.status == PENDING)
+            & (InboxEvent.not_before.is_null() | (InboxEvent.not_before <= now))
+        )
+        | ((InboxEvent.status == PROCESSING) & (InboxEvent.lease_until < now))
+    )
+
+
 def unfinished(*, now: datetime, older_than: timedelta = timedelta(0)) -> list[int]:
     """Events to enqueue again: never processed, or abandoned by a dead worker."""
     now = to_utc_naive(now)
     query = InboxEvent.select(InboxEvent.id).where(
-        (InboxEvent.attempts < MAX_ATTEMPTS)
-        & (InboxEvent.received_at <= now - older_than)
-        & (
-            ((InboxEvent.status == PENDING) & (InboxEvent.not_before.is_null()))
-            | ((InboxEvent.status == PENDING) & (InboxEvent.not_before <= now))
-            | ((InboxEvent.status == PROCESSING) & (InboxEvent.lease_until < now))
-        )
+        _runnable(now) & (InboxEvent.received_at <= now - older_than)
     )
     return [row.id for row in query.order_by(InboxEvent.id)]
 
@@ -163,17 +171,7 @@ def pending(limit: int, *, now: datetime) -> list[int]:
     now = to_utc_naive(now)
     query = (
         InboxEvent.select(InboxEvent.id)
-        .where(
-            InboxEvent.status.in_((PENDING, PROCESSING))
-            & (InboxEvent.attempts < MAX_ATTEMPTS)
-            & (
-                (
-                    (InboxEvent.status == PENDING)
-                    & (InboxEvent.not_before.is_null() | (InboxEvent.not_before <= now))
-                )
-                | ((InboxEvent.status == PROCESSING) & (InboxEvent.lease_until < now))
-            )
-        )
+        .where(InboxEvent.status.in_((PENDING, PROCESSING)) & _runnable(now))
         .order_by(InboxEvent.id)
         .limit(limit)
     )
