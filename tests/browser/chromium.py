@@ -24,6 +24,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+import pytest
 import websocket
 
 from tests.polling import wait_for
@@ -90,6 +91,16 @@ def find_or_install_chromium() -> str:
 
 
 # --------------------------------------------------------------------------- browser
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The chromium binary for browser tests; skips them (never fails) where none can be had.
+    Shared by tests/browser and tests/sandbox through their conftest.py."""
+    try:
+        return find_or_install_chromium()
+    except ChromiumUnavailable as exc:
+        pytest.skip(f"headless Chromium unavailable, browser test not run: {exc}")
 
 
 class Browser:

@@ -7,18 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.chromium import Browser, ChromiumUnavailable, find_or_install_chromium
+from tests.browser.chromium import Browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def chromium() -> str:
-    try:
-        return find_or_install_chromium()
-    except ChromiumUnavailable as exc:
-        pytest.skip(f"headless Chromium unavailable, browser test not run: {exc}")
 
 
 def bot_cards(page, bot_id: str) -> int:

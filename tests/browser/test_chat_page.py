@@ -19,21 +19,13 @@ import pytest
 import requests
 
 from sandbox.server import start_in_thread
-from tests.browser.chromium import Browser, ChromiumUnavailable, Page, find_or_install_chromium
+from tests.browser.chromium import Browser, Page
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_TITLE = "Meetings of the last 7 days"
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    try:
-        return find_or_install_chromium()
-    except ChromiumUnavailable as exc:
-        pytest.skip(f"headless Chromium unavailable, browser test not run: {exc}")
 
 
 @pytest.fixture(scope="module")

@@ -10,17 +10,9 @@ import pytest
 import requests
 
 from sandbox.server import start_in_thread
-from tests.browser.chromium import Browser, ChromiumUnavailable, find_or_install_chromium
+from tests.browser.chromium import Browser
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    try:
-        return find_or_install_chromium()
-    except ChromiumUnavailable as exc:
-        pytest.skip(f"headless Chromium unavailable, browser test not run: {exc}")
 
 
 def test_consent_preselects_the_chat_pages_person(chromium, tmp_path):
