@@ -10,7 +10,6 @@ import base64
 import json
 import os
 import struct
-import time
 import zlib
 from pathlib import Path
 from typing import Any
@@ -252,7 +251,9 @@ def test_chat_page_cards_mentions_threads(page: Page, sandbox, tmp_path: Path) -
     assert page.exceptions == [], page.exceptions
 
     page.send("Input.dispatchMouseEvent", type="mouseMoved", x=5, y=5)  # no hover styles
-    time.sleep(0.3)  # let the last image paint
+    # Every image loaded, then two frames painted (the hover styles gone), not a guessed sleep.
+    page.wait_for("[...document.images].every(img => img.complete)")
+    page.evaluate("new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
     shot = tmp_path / "chat-page.png"
     page.screenshot(shot)
     assert shot.stat().st_size > 10_000
