@@ -11,66 +11,35 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import requests
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-
-def replies_after(sandbox_url: str, since: int, bot_id: str, want: int) -> tuple[float, int]:
-    """Wait on the sandbox's event feed until the bot has posted `want` messages; returns when."""
-    seen = 0
-    while True:
-        feed = requests.get(f"{sandbox_url}/_sandbox/events",
-                            params={"since": since, "wait": 10}, timeout=15).json()
-        now = time.perf_counter()
-        for event in feed["items"]:
-            if event["type"] == "message" and event["data"].get("personId") == bot_id:
-                seen += 1
-        since = feed["next"]
-        if seen >= want:
-            return now, since
+from rounds import bot_on_sandbox, ended_meetings, feed_next, replies_after  # noqa: E402
 
 
 def quality_latency(asks: int) -> list[tuple[str, float, float]]:
-    from sandbox.server import start_in_thread
-    from storage.db import database
-    from tests.e2e.harness import Harness
-
-    sandbox = start_in_thread(seed=1)
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        h = Harness(sandbox, Path(tmp))
-        try:
-            h.connect(h.admin)
-            room = h.room("direct", h.admin)["id"]
-            now = datetime.now(UTC)
-            params = {"meetingType": "meeting", "state": "ended", "max": 100,
-                      "from": (now - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                      "to": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
-            meetings = [m for m in h.admin.call("GET", "/meetings", params=params).json()["items"]
-                        if datetime.fromisoformat(m["start"].replace("Z", "+00:00"))
-                        < now - timedelta(minutes=10)]
-            since = requests.get(f"{sandbox.url}/_sandbox/events", timeout=5).json()["next"]
-            cold, cached = [], []
-            for meeting in meetings[:asks]:
-                for bucket, want in ((cold, 3), (cached, 2)):  # cold: "fetching" + chart + card
-                    start = time.perf_counter()
-                    h.admin.say(room, f"/quality {meeting['id']}")
-                    done, since = replies_after(sandbox.url, since, h.bot["id"], want)
-                    bucket.append((done - start) * 1000)
-            for name, values in (("cold (fetch + analyse + render)", cold),
-                                 ("cached (same meeting again)", cached)):
-                rows.append((name, statistics.median(values), min(values), max(values)))
-        finally:
-            h.stop()
-            database.close()
-            sandbox.stop()
+    with bot_on_sandbox() as h:
+        h.connect(h.admin)
+        room = h.room("direct", h.admin)["id"]
+        started_before = datetime.now(UTC) - timedelta(minutes=10)
+        meetings = [m for m in ended_meetings(h.admin, since=timedelta(days=7))
+                    if datetime.fromisoformat(m["start"].replace("Z", "+00:00")) < started_before]
+        since = feed_next(h.sandbox.url)
+        cold, cached = [], []
+        for meeting in meetings[:asks]:
+            for bucket, want in ((cold, 3), (cached, 2)):  # cold: "fetching" + chart + card
+                start = time.perf_counter()
+                h.admin.say(room, f"/quality {meeting['id']}")
+                done, since = replies_after(h.sandbox.url, since, h.bot["id"], want)
+                bucket.append((done - start) * 1000)
+        for name, values in (("cold (fetch + analyse + render)", cold),
+                             ("cached (same meeting again)", cached)):
+            rows.append((name, statistics.median(values), min(values), max(values)))
     return rows
 
 

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
-
-import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
@@ -22,51 +19,40 @@ ORG, OWN = "org connection (hostEmail)", "own token"
 
 
 def measure(rounds: int) -> dict[str, list[float]]:
-    from charts import replies_after
-    from rounds import alternate
+    from rounds import alternate, bot_on_sandbox, feed_next, replies_after
 
-    from sandbox.server import start_in_thread
     from storage import tokens
-    from storage.db import database
     from tests.org.conftest import Cast, make_harness
 
-    sandbox = start_in_thread(seed=1)
-    with tempfile.TemporaryDirectory() as tmp:
-        h = make_harness(sandbox, Path(tmp))
-        try:
-            cast = Cast(h)
-            assert h.connect_org(cast.admin).status_code == 200
-            assert h.connect(cast.host).status_code == 200
-            own = tokens.get(cast.host.id)  # set aside: the org rounds run without it
-            room = h.room("direct", cast.host)["id"]
-            events = requests.get(f"{sandbox.url}/_sandbox/events", timeout=5).json()
-            feed = {"next": events["next"]}
+    with bot_on_sandbox(make_harness) as h:
+        cast = Cast(h)
+        assert h.connect_org(cast.admin).status_code == 200
+        assert h.connect(cast.host).status_code == 200
+        own = tokens.get(cast.host.id)  # set aside: the org rounds run without it
+        room = h.room("direct", cast.host)["id"]
+        feed = {"next": feed_next(h.sandbox.url)}
 
-            def ask() -> float:
-                start = time.perf_counter()
-                cast.host.say(room, "/meetings")
-                done, feed["next"] = replies_after(sandbox.url, feed["next"], h.bot["id"], 1)
-                return (done - start) * 1000
+        def ask() -> float:
+            start = time.perf_counter()
+            cast.host.say(room, "/meetings")
+            done, feed["next"] = replies_after(h.sandbox.url, feed["next"], h.bot["id"], 1)
+            return (done - start) * 1000
 
-            def through_org() -> float:
-                tokens.delete_for(cast.host.id)
-                return ask()
+        def through_org() -> float:
+            tokens.delete_for(cast.host.id)
+            return ask()
 
-            def with_own_token() -> float:
-                tokens.save_for(
-                    cast.host.id, email=own.email, display_name=own.display_name,
-                    access_token=bytes(own.access_token), refresh_token=bytes(own.refresh_token),
-                    access_expires_at=own.access_expires_at,
-                    refresh_expires_at=own.refresh_expires_at, scopes=own.scopes,
-                    now=h.runtime.now(),
-                )
-                return ask()
+        def with_own_token() -> float:
+            tokens.save_for(
+                cast.host.id, email=own.email, display_name=own.display_name,
+                access_token=bytes(own.access_token), refresh_token=bytes(own.refresh_token),
+                access_expires_at=own.access_expires_at,
+                refresh_expires_at=own.refresh_expires_at, scopes=own.scopes,
+                now=h.runtime.now(),
+            )
+            return ask()
 
-            return alternate([(ORG, through_org), (OWN, with_own_token)], rounds)
-        finally:
-            h.stop()
-            database.close()
-            sandbox.stop()
+        return alternate([(ORG, through_org), (OWN, with_own_token)], rounds)
 
 
 def main() -> None:

@@ -13,20 +13,21 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import requests
-
 ROOT = Path(os.environ.get("QB_BENCH_ROOT") or Path(__file__).resolve().parents[1])
 sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 
-from charts import replies_after  # noqa: E402
-from rounds import alternate, table  # noqa: E402
-
-sys.path.insert(0, str(ROOT))  # charts.py put this tree first: QB_BENCH_ROOT may name another
+from rounds import (  # noqa: E402
+    alternate,
+    bot_on_sandbox,
+    ended_meetings,
+    feed_next,
+    replies_after,
+    table,
+)
 
 
 def grown(items: list[dict], size: int) -> list[dict]:
@@ -59,55 +60,38 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
-    from sandbox.server import start_in_thread
-    from storage.db import database, to_utc_naive
+    from storage.db import to_utc_naive
     from storage.models import QualityCache
-    from tests.e2e.harness import Harness
 
-    sandbox = start_in_thread(seed=1)
-    with tempfile.TemporaryDirectory() as tmp:
-        h = Harness(sandbox, Path(tmp))
-        try:
-            h.connect(h.admin)
-            room = h.room("direct", h.admin)["id"]
-            now = datetime.now(UTC)
-            params = {
-                "meetingType": "meeting",
-                "state": "ended",
-                "max": 100,
-                "from": (now - timedelta(days=6)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "to": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            }
-            meetings = h.admin.call("GET", "/meetings", params=params).json()["items"]
-            chosen = {}
-            for size, meeting in zip(sizes, meetings, strict=False):
-                raw = h.runtime.accounts.client_for(h.admin.id).qualities(meeting["id"])
-                items = grown(raw, size)
-                stamp = to_utc_naive(datetime.now(UTC))
-                QualityCache.insert(
-                    meeting_id=meeting["id"], items=json.dumps(items), meeting=json.dumps(meeting),
-                    fetched_at=stamp, last_attempt_at=stamp, last_status=200,
-                ).on_conflict_replace().execute()
-                chosen[size] = (meeting["id"], len(json.dumps(items)) / 1e6)
-            since = requests.get(f"{sandbox.url}/_sandbox/events", timeout=5).json()["next"]
+    with bot_on_sandbox() as h:
+        h.connect(h.admin)
+        room = h.room("direct", h.admin)["id"]
+        meetings = ended_meetings(h.admin, since=timedelta(days=6), until=timedelta(hours=1))
+        chosen = {}
+        for size, meeting in zip(sizes, meetings, strict=False):
+            raw = h.runtime.accounts.client_for(h.admin.id).qualities(meeting["id"])
+            items = grown(raw, size)
+            stamp = to_utc_naive(datetime.now(UTC))
+            QualityCache.insert(
+                meeting_id=meeting["id"], items=json.dumps(items), meeting=json.dumps(meeting),
+                fetched_at=stamp, last_attempt_at=stamp, last_status=200,
+            ).on_conflict_replace().execute()
+            chosen[size] = (meeting["id"], len(json.dumps(items)) / 1e6)
+        since = feed_next(h.sandbox.url)
 
-            def ask(meeting_id: str) -> float:
-                nonlocal since
-                start = time.perf_counter()
-                h.admin.say(room, f"/quality {meeting_id}")
-                done, since = replies_after(sandbox.url, since, h.bot["id"], 2)
-                return (done - start) * 1000
+        def ask(meeting_id: str) -> float:
+            nonlocal since
+            start = time.perf_counter()
+            h.admin.say(room, f"/quality {meeting_id}")
+            done, since = replies_after(h.sandbox.url, since, h.bot["id"], 2)
+            return (done - start) * 1000
 
-            first = {size: ask(mid) for size, (mid, _) in chosen.items()}  # draws and stores
-            results = alternate(
-                [(f"{size} participants ({mb:.1f} MB raw)", lambda m=mid: ask(m))
-                 for size, (mid, mb) in chosen.items()],
-                args.rounds,
-            )
-        finally:
-            h.stop()
-            database.close()
-            sandbox.stop()
+        first = {size: ask(mid) for size, (mid, _) in chosen.items()}  # draws and stores
+        results = alternate(
+            [(f"{size} participants ({mb:.1f} MB raw)", lambda m=mid: ask(m))
+             for size, (mid, mb) in chosen.items()],
+            args.rounds,
+        )
     print(
         f"Cached /quality end to end on the sandbox (message posted -> chart and card posted), "
         f"{max(args.rounds, 5)} alternating rounds; load generator: this script, one ask at a "

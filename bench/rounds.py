@@ -1,11 +1,23 @@
 """Alternating rounds for every bench: A B A B … so drift on a shared machine (another job, a
 thermal step, a cache warming) falls on both sides, and figures are medians with their spread,
-never one favourable run."""
+never one favourable run.
+
+Also the end-to-end benches' shared set-up: `bot_on_sandbox()` (the real app and worker on a
+seeded sandbox, stopped after), `ended_meetings()` and `feed_next()`/`replies_after()` to time a
+bot's replies on the sandbox's event feed. Callers put the repository root on sys.path first."""
 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Sequence
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
 
 MIN_ROUNDS = 5
 
@@ -45,3 +57,57 @@ def table(results: dict[str, list[float]], unit: str, fmt: str = "{:.0f}") -> st
             f"{fmt.format(min(values)):>10}{fmt.format(max(values)):>10}"
         )
     return "\n".join(lines)
+
+
+@contextmanager
+def bot_on_sandbox(make_harness: Callable[[Any, Path], Any] | None = None) -> Iterator[Any]:
+    """The sandbox (seed 1) with the real app and worker on it (tests/e2e/harness.py, or
+    `make_harness(sandbox, tmp)`), in a throw-away directory; yields the harness (its
+    `.sandbox` is the sandbox's handle) and stops everything after."""
+    from sandbox.server import start_in_thread
+    from storage.db import database
+    from tests.e2e.harness import Harness
+
+    sandbox = start_in_thread(seed=1)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            h = (make_harness or Harness)(sandbox, Path(tmp))
+            try:
+                yield h
+            finally:
+                h.stop()
+                database.close()
+    finally:
+        sandbox.stop()
+
+
+def ended_meetings(user: Any, since: timedelta, until: timedelta = timedelta(0)) -> list[dict]:
+    """`user`'s ended meetings that started between `since` and `until` ago (one page of 100)."""
+    now = datetime.now(UTC)
+    params = {
+        "meetingType": "meeting", "state": "ended", "max": 100,
+        "from": (now - since).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "to": (now - until).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    return user.call("GET", "/meetings", params=params).json()["items"]
+
+
+def feed_next(sandbox_url: str) -> int:
+    """Where the sandbox's event feed stands now: pass it to `replies_after`."""
+    return requests.get(f"{sandbox_url}/_sandbox/events", timeout=5).json()["next"]
+
+
+def replies_after(sandbox_url: str, since: int, bot_id: str, want: int) -> tuple[float, int]:
+    """Wait on the sandbox's event feed until the bot has posted `want` messages; returns when
+    (`time.perf_counter()`) and the feed's next position."""
+    seen = 0
+    while True:
+        feed = requests.get(f"{sandbox_url}/_sandbox/events",
+                            params={"since": since, "wait": 10}, timeout=15).json()
+        now = time.perf_counter()
+        for event in feed["items"]:
+            if event["type"] == "message" and event["data"].get("personId") == bot_id:
+                seen += 1
+        since = feed["next"]
+        if seen >= want:
+            return now, since

@@ -14,55 +14,44 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-
-import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from rounds import alternate, ratios, spread, table  # noqa: E402
+from rounds import (  # noqa: E402
+    alternate,
+    bot_on_sandbox,
+    ended_meetings,
+    feed_next,
+    ratios,
+    replies_after,
+    spread,
+    table,
+)
 
 LATER = 3  # other cold asks before the same meeting is asked "later"
 
 
 def child(warm: bool, rotate: int = 0) -> None:
-    from charts import replies_after
+    with bot_on_sandbox() as h:
+        if warm:
+            from bot import warmup
 
-    from sandbox.server import start_in_thread
-    from storage.db import database
-    from tests.e2e.harness import Harness
-
-    sandbox = start_in_thread(seed=1)
-    with tempfile.TemporaryDirectory() as tmp:
-        h = Harness(sandbox, Path(tmp))
-        try:
-            if warm:
-                from bot import warmup
-
-                warmup.start().join()
-            h.connect(h.admin)
-            room = h.room("direct", h.admin)["id"]
-            now = datetime.now(UTC)
-            params = {"meetingType": "meeting", "state": "ended", "max": 100,
-                      "from": (now - timedelta(days=6)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                      "to": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}
-            meetings = h.admin.call("GET", "/meetings", params=params).json()["items"]
-            since = requests.get(f"{sandbox.url}/_sandbox/events", timeout=5).json()["next"]
-            times = {}
-            asked = meetings[: LATER + 1]
-            for meeting in asked[rotate:] + asked[:rotate]:
-                start = time.perf_counter()
-                h.admin.say(room, f"/quality {meeting['id']}")
-                done, since = replies_after(sandbox.url, since, h.bot["id"], 3)
-                times[meeting["id"]] = (done - start) * 1000
-        finally:
-            h.stop()
-            database.close()
-            sandbox.stop()
+            warmup.start().join()
+        h.connect(h.admin)
+        room = h.room("direct", h.admin)["id"]
+        meetings = ended_meetings(h.admin, since=timedelta(days=6), until=timedelta(hours=1))
+        since = feed_next(h.sandbox.url)
+        times = {}
+        asked = meetings[: LATER + 1]
+        for meeting in asked[rotate:] + asked[:rotate]:
+            start = time.perf_counter()
+            h.admin.say(room, f"/quality {meeting['id']}")
+            done, since = replies_after(h.sandbox.url, since, h.bot["id"], 3)
+            times[meeting["id"]] = (done - start) * 1000
     print(json.dumps({"order": list(times), "ms": list(times.values())}))
 
 
