@@ -40,11 +40,6 @@ class BadRequest(ValueError):
     """A junk `POST /_sandbox/meetings` body: the message goes back with a 400."""
 
 
-def org_of(w: World, person: Person) -> str:
-    # One org today; a person record that names its own org (a second org) is honoured.
-    return getattr(person, "org_id", "") or w.org_id
-
-
 def _series_for(w: World, title: str, host: Person, when: datetime) -> Series:
     """The host's series of that title (a recurring meeting), or a new one."""
     for s in w.series.values():
@@ -104,7 +99,7 @@ def _announce(w: World, meeting: Meeting) -> None:
         owner = w.people.get(hook.owner_id)
         if (hook.status != "active" or hook.owned_by != "org" or owner is None
                 or hook.resource != "meetings" or hook.event not in ("ended", "all")
-                or org_of(w, owner) != org_of(w, host) or not _filter_ok(w, hook, data)):
+                or w.org_of(owner) != w.org_of(host) or not _filter_ok(w, hook, data)):
             continue
         envelope = objects.webhook(w, hook)
         envelope.pop("secret", None)
