@@ -22,7 +22,6 @@ Choices where Webex is silent or the sandbox is simpler (documented for users of
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,7 +29,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from sandbox import objects
 from sandbox.http import ApiFault, bearer, caller, int_arg, json_body, next_link, paged, world
-from sandbox.live_meetings import find
+from sandbox.live_meetings import find, new_series
 from sandbox.qualities import meeting_items
 from sandbox.world import Meeting, Person, Series, World, parse_iso
 
@@ -183,9 +182,7 @@ def create_meeting():
     if end <= start:
         raise ApiFault(400, "end must be after start.")
     with w.lock:
-        number = "2" + str(uuid.uuid4().int)[:9]
-        s = Series(uuid.uuid4().hex, title.strip(), number, me.id, w.now(), start, end)
-        w.series[s.id] = s
+        s = new_series(w, title.strip(), me.id, w.now(), start, end)
         return jsonify(objects.series(w, s, zone))
 
 

@@ -40,15 +40,21 @@ class BadRequest(ValueError):
     """A junk `POST /_sandbox/meetings` body: the message goes back with a 400."""
 
 
+def new_series(w: World, title: str, host_id: str, created: datetime,
+               start: datetime | None = None, end: datetime | None = None) -> Series:
+    """A new meeting series with a random id and 10-digit meeting number, kept in `w.series`."""
+    number = "2" + "".join(secrets.choice("0123456789") for _ in range(9))
+    s = Series(secrets.token_hex(16), title, number, host_id, created, start, end)
+    w.series[s.id] = s
+    return s
+
+
 def _series_for(w: World, title: str, host: Person, when: datetime) -> Series:
     """The host's series of that title (a recurring meeting), or a new one."""
     for s in w.series.values():
         if s.title == title and s.host_id == host.id:
             return s
-    number = "2" + "".join(secrets.choice("0123456789") for _ in range(9))
-    s = Series(secrets.token_hex(16), title, number, host.id, when)
-    w.series[s.id] = s
-    return s
+    return new_series(w, title, host.id, when)
 
 
 def start_meeting(w: World, title: str, host: Person, minutes: float,
