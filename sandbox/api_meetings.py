@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Blueprint, Response, jsonify, request
 
 from sandbox import objects
-from sandbox.http import ApiFault, bearer, caller, int_arg, json_body, next_link, paged, world
+from sandbox.http import ApiFault, bearer, caller, int_arg, json_body, paged, world
 from sandbox.live_meetings import find, new_series
 from sandbox.qualities import meeting_items
 from sandbox.world import Meeting, Person, Series, World, parse_iso
@@ -236,7 +236,7 @@ def qualities():
     meeting_id = request.args.get("meetingId")
     if not meeting_id:
         raise ApiFault(400, "meetingId is required.")
-    size = int_arg("max", 10, 1, 1000)
+    int_arg("max", 10, 1, 1000)  # a bad page size is a 400 before the call counts
     offset = int_arg("offset", 0, 0, 10**9)
     with w.lock:
         meeting = find(w, meeting_id)
@@ -252,7 +252,4 @@ def qualities():
         items = w.quality_cache.get(meeting_id)
         if items is None:
             items = w.quality_cache[meeting_id] = meeting_items(w.seed, meeting)
-        resp = jsonify({"items": items[offset:offset + size]})
-        if offset + size < len(items):
-            resp.headers["Link"] = next_link(offset=offset + size, max=size)
-        return resp
+        return paged(items, default_max=10, cap=1000)
