@@ -246,11 +246,10 @@ def people_delete(person_id: str):
             raise ApiFault(404, "Could not find a person with provided ID.")
         if person.is_bot or any(s.host_id == person.id for s in w.series.values()):
             raise ApiFault(409, "The sandbox keeps bots and meeting hosts.")
-        for table in (w.memberships, w.webhooks):
-            for key in [k for k, x in table.items()
-                        if getattr(x, "person_id", getattr(x, "owner_id", None)) == person.id]:
+        for table in (w.memberships, w.team_memberships, w.tokens):
+            for key in [k for k, x in table.items() if x.person_id == person.id]:
                 del table[key]
-        for key in [k for k, t in w.tokens.items() if t.person_id == person.id]:
-            del w.tokens[key]
+        for key in [k for k, h in w.webhooks.items() if h.owner_id == person.id]:
+            del w.webhooks[key]
         del w.people[person.id]
     return Response(status=204)

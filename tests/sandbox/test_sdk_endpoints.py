@@ -213,6 +213,16 @@ def test_teams_and_team_memberships(sandbox):
     assert status_of(lambda: lead.rooms.get(side.id)) == 404
 
 
+def test_a_deleted_person_leaves_their_teams(sandbox):
+    admin = api(sandbox, sandbox.admin_person["token"])
+    team = admin.teams.create("Short stay")
+    hire = admin.people.create(["short.stay@sandbox.example.com"])
+    admin.team_memberships.create(team.id, personId=hire.id)
+    admin.people.delete(hire.id)
+    assert [m.personId for m in admin.team_memberships.list(team.id)] == [
+        sandbox.admin_person["id"]]
+
+
 def test_org_directory(sandbox):
     admin = api(sandbox, sandbox.admin_person["token"])
     me = admin.people.me()
