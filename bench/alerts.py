@@ -40,6 +40,9 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from rounds import free_port  # noqa: E402
+
 BIN = Path(sys.executable).parent
 POOR_PROFILES = ["wifi", "cellular", "tcp", "cpu", "upload"]
 LINK = re.compile(r"https?://[^\s)>\]]+/authorize\?[^\s)>\]]+")
@@ -197,7 +200,7 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="alerts-bench-"))
     state_file, stop_file = work / "state.json", work / "stop"
-    sb_port, bot_port = _free_port(), _free_port()
+    sb_port, bot_port = free_port(), free_port()
     procs: list[subprocess.Popen] = []
     me = [sys.executable, __file__]
     logs = contextlib.ExitStack()  # the processes' log files, closed at the end
@@ -360,14 +363,6 @@ def _answers(url: str) -> bool:
         return requests.get(url, timeout=2).status_code == 200
     except requests.RequestException:
         return False
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 if __name__ == "__main__":

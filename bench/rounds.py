@@ -4,10 +4,12 @@ never one favourable run.
 
 Also the end-to-end benches' shared set-up: `bot_on_sandbox()` (the real app and worker on a
 seeded sandbox, stopped after), `ended_meetings()` and `feed_next()`/`replies_after()` to time a
-bot's replies on the sandbox's event feed. Callers put the repository root on sys.path first."""
+bot's replies on the sandbox's event feed, and `free_port()` for the servers a bench starts.
+Callers put the repository root on sys.path first."""
 
 from __future__ import annotations
 
+import socket
 import statistics
 import tempfile
 import time
@@ -57,6 +59,13 @@ def table(results: dict[str, list[float]], unit: str, fmt: str = "{:.0f}") -> st
             f"{fmt.format(min(values)):>10}{fmt.format(max(values)):>10}"
         )
     return "\n".join(lines)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now, for a server the bench starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @contextmanager

@@ -27,7 +27,6 @@ import io
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rounds import alternate, ratios, spread  # noqa: E402
+from rounds import alternate, free_port, ratios, spread  # noqa: E402
 
 from bot.history.chart import trends_chart  # noqa: E402
 from bot.history.export import HEADER, csv_cells, export  # noqa: E402
@@ -252,12 +251,6 @@ def run_backend(name: str, url: str, data: list[dict], args: argparse.Namespace)
 
 
 # PostgreSQL, throwaway -------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_postgres(root: Path) -> tuple[str, Callable[[], None]]:
     bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
     if not bins:

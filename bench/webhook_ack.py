@@ -29,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from rounds import alternate, ratios, spread, table  # noqa: E402
+from rounds import alternate, free_port, ratios, spread, table  # noqa: E402
 
 SECRET = "bench-secret"
 WRK_SCRIPT = """
@@ -150,12 +150,6 @@ def server_cpu(pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def fresh_pg_database(admin_url: str) -> str:
