@@ -12,8 +12,8 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 
 from sandbox import objects
-from sandbox.http import ApiFault, caller, paged, world
-from sandbox.world import World, iso, parse_iso
+from sandbox.http import ApiFault, caller, paged, time_arg, world
+from sandbox.world import World, iso
 
 bp = Blueprint("events", __name__)
 
@@ -33,21 +33,11 @@ def _admin() -> None:
         raise ApiFault(403, "Only compliance officers (in the sandbox: org admins) read events.")
 
 
-def _when(name: str):
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        return parse_iso(raw)
-    except ValueError:
-        raise ApiFault(400, f"Invalid '{name}': expected an ISO 8601 time.") from None
-
-
 @bp.get("/events")
 def events_list():
     w = world()
     _admin()
-    start, end = _when("from"), _when("to")
+    start, end = time_arg("from"), time_arg("to")
     wanted = {k: request.args.get(k) for k in ("resource", "type", "actorId")}
     with w.lock:
         found = [e for e in reversed(w.activity)

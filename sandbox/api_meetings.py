@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Blueprint, Response, jsonify, request
 
 from sandbox import objects
-from sandbox.http import ApiFault, bearer, caller, int_arg, json_body, paged, world
+from sandbox.http import ApiFault, bearer, caller, int_arg, json_body, paged, time_arg, world
 from sandbox.live_meetings import find, new_series
 from sandbox.qualities import meeting_items
 from sandbox.world import Meeting, Person, Series, World, parse_iso
@@ -77,18 +77,8 @@ def _zone() -> ZoneInfo:
                             "such as Europe/Berlin.") from None
 
 
-def _time_arg(name: str, zone: ZoneInfo) -> datetime | None:
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        return parse_iso(raw, zone)
-    except ValueError:
-        raise ApiFault(400, f"Invalid '{name}': expected an ISO 8601 time.") from None
-
-
 def _range(w: World, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    start, end = _time_arg("from", zone), _time_arg("to", zone)
+    start, end = time_arg("from", zone), time_arg("to", zone)
     if start and end and start > end:
         raise ApiFault(400, "'from' cannot be after 'to'.")
     if start and not end:

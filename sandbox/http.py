@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import uuid
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from sandbox.world import Person, Token, World
+from sandbox.world import Person, Token, World, parse_iso
 
 NO_TOKEN = "The request requires a valid access token set in the Authorization request header."
 
@@ -78,6 +79,17 @@ def int_arg(name: str, default: int, low: int, high: int) -> int:
     if not low <= value <= high:
         raise ApiFault(400, f"'{name}' must be between {low} and {high}.")
     return value
+
+
+def time_arg(name: str, zone: tzinfo = UTC) -> datetime | None:
+    """An optional ISO 8601 query parameter (naive times in `zone`); a 400 when malformed."""
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        return parse_iso(raw, zone)
+    except ValueError:
+        raise ApiFault(400, f"Invalid '{name}': expected an ISO 8601 time.") from None
 
 
 def next_link(**overrides: Any) -> str:
