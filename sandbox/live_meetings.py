@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import heapq
 import logging
+import random
 import secrets
+import string
 import threading
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,6 +37,7 @@ bp = Blueprint("sandbox_meetings", __name__)
 MAX_MINUTES = 24 * 60
 MAX_PARTICIPANTS = 500
 TICK = 1.0  # seconds between two looks for due endings
+_SYSTEM_RANDOM = secrets.SystemRandom()  # ids of meetings made while the sandbox runs
 
 
 class BadRequest(ValueError):
@@ -41,20 +45,24 @@ class BadRequest(ValueError):
 
 
 def new_series(w: World, title: str, host_id: str, created: datetime,
-               start: datetime | None = None, end: datetime | None = None) -> Series:
-    """A new meeting series with a random id and 10-digit meeting number, kept in `w.series`."""
-    number = "2" + "".join(secrets.choice("0123456789") for _ in range(9))
-    s = Series(secrets.token_hex(16), title, number, host_id, created, start, end)
+               start: datetime | None = None, end: datetime | None = None,
+               rng: random.Random = _SYSTEM_RANDOM) -> Series:
+    """A new meeting series with a random id and 10-digit meeting number, kept in `w.series`
+    (the seed passes its own `rng`, so the seeded series are the same every run)."""
+    number = "2" + "".join(rng.choices(string.digits, k=9))
+    s = Series(uuid.UUID(int=rng.getrandbits(128)).hex, title, number, host_id, created,
+               start, end)
     w.series[s.id] = s
     return s
 
 
-def _series_for(w: World, title: str, host: Person, when: datetime) -> Series:
+def series_for(w: World, title: str, host: Person, when: datetime,
+               rng: random.Random = _SYSTEM_RANDOM) -> Series:
     """The host's series of that title (a recurring meeting), or a new one."""
     for s in w.series.values():
         if s.title == title and s.host_id == host.id:
             return s
-    return new_series(w, title, host.id, when)
+    return new_series(w, title, host.id, when, rng=rng)
 
 
 def start_meeting(w: World, title: str, host: Person, minutes: float,
@@ -66,7 +74,7 @@ def start_meeting(w: World, title: str, host: Person, minutes: float,
     with w.lock:
         start = (start or w.now()).replace(microsecond=0)
         end = start + timedelta(minutes=minutes)
-        series = _series_for(w, title, host, start)
+        series = series_for(w, title, host, start)
         participants = [
             Participant(name, email, profile, start + timedelta(seconds=(i * 7) % 20),
                         end - timedelta(seconds=(i * 5) % 15), presenter=i == 0)

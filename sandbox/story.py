@@ -17,13 +17,11 @@ never be mistaken for a colleague.
 from __future__ import annotations
 
 import random
-import string
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sandbox.live_meetings import start_meeting
-from sandbox.world import Meeting, Participant, Person, Series, World
+from sandbox.live_meetings import series_for, start_meeting
+from sandbox.world import Meeting, Participant, Person, World
 
 GUEST_FIRST = ["Aiden", "Beatriz", "Carlos", "Daria", "Elif", "Felix", "Grace", "Hamza", "Irene",
                "Jamal", "Keiko", "Liam", "Marta", "Nikolai", "Olivia", "Pablo", "Rania", "Samuel",
@@ -117,17 +115,6 @@ def _cast(rng: random.Random, scene: Scene, people: list[Person]) -> list[tuple[
             for key, name, email in keyed]
 
 
-def _series(world: World, rng: random.Random, title: str, host: Person,
-            created: datetime) -> Series:
-    for s in world.series.values():
-        if s.title == title and s.host_id == host.id:
-            return s
-    number = "2" + "".join(rng.choices(string.digits, k=9))
-    s = Series(uuid.UUID(int=rng.getrandbits(128)).hex, title, number, host.id, created)
-    world.series[s.id] = s
-    return s
-
-
 def _ended(world: World, rng: random.Random, scene: Scene, people: list[Person],
            now: datetime) -> None:
     start = (now - timedelta(hours=scene.hours_ago))
@@ -135,7 +122,7 @@ def _ended(world: World, rng: random.Random, scene: Scene, people: list[Person],
         start = start.replace(minute=rng.choice([0, 30]))
     end = start + timedelta(minutes=scene.minutes)
     host = people[scene.host]
-    series = _series(world, rng, scene.title, host, now - timedelta(days=60))
+    series = series_for(world, scene.title, host, now - timedelta(days=60), rng)
     cast = _cast(rng, scene, people)
     def keyed(keys: tuple[str | int, ...]) -> set[str]:
         return {people[k].email if isinstance(k, int) else k for k in keys}
@@ -171,7 +158,7 @@ def seed_story(world: World, rng: random.Random, now: datetime, people: list[Per
         end = started + timedelta(seconds=ends_in)
         start = end - timedelta(minutes=scene.minutes)
         host = people[scene.host]
-        series = _series(world, rng, scene.title, host, now - timedelta(days=60))
+        series = series_for(world, scene.title, host, now - timedelta(days=60), rng)
         digits = str(rng.randint(10**17, 10**18 - 1))
         start_meeting(world, scene.title, host, scene.minutes, _cast(rng, scene, people),
                       start=start, meeting_id=f"{series.id}_I_{digits}")
