@@ -62,7 +62,7 @@ def _covers(hook: Webhook, resource: str) -> bool:
                                          and resource in FIREHOSE_RESOURCES)
 
 
-def _filter_ok(w: World, hook: Webhook, data: dict[str, Any]) -> bool:
+def filter_ok(w: World, hook: Webhook, data: dict[str, Any]) -> bool:
     if not hook.filter:
         return True
     for part in hook.filter.split("&"):
@@ -95,15 +95,19 @@ def fan_out(w: World, resource: str, event: str, data: dict[str, Any], actor_id:
                     and owner.id not in data.get("mentionedPeople", [])
                     and data.get("personId") != owner.id):
                 continue
-            if not _filter_ok(w, hook, data):
-                continue
-            envelope = objects.webhook(w, hook)
-            envelope.pop("secret", None)
-            envelope.update({"resource": resource, "event": event, "actorId": actor_id,
-                             "data": data})
-            body = envelope_bytes(envelope)
-            if w.deliverer is not None:
-                w.deliverer.put(Job(hook.id, resource, event, str(data.get("id")), body))
+            if filter_ok(w, hook, data):
+                queue_delivery(w, hook, resource, event, actor_id, data)
+
+
+def queue_delivery(w: World, hook: Webhook, resource: str, event: str, actor_id: str,
+                   data: dict[str, Any]) -> None:
+    """Queue one delivery to `hook`: its own fields (never the secret) around the event."""
+    envelope = objects.webhook(w, hook)
+    envelope.pop("secret", None)
+    envelope.update({"resource": resource, "event": event, "actorId": actor_id, "data": data})
+    if w.deliverer is not None:
+        w.deliverer.put(Job(hook.id, resource, event, str(data.get("id")),
+                            envelope_bytes(envelope)))
 
 
 class Deliverer:

@@ -26,7 +26,7 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, request
 
 from sandbox import objects
-from sandbox.deliveries import Job, _filter_ok, envelope_bytes
+from sandbox.deliveries import filter_ok, queue_delivery
 from sandbox.http import world
 from sandbox.qualities import MEETING_PROFILES
 from sandbox.world import Meeting, Participant, Person, Series, World
@@ -113,16 +113,10 @@ def _announce(w: World, meeting: Meeting) -> None:
         owner = w.people.get(hook.owner_id)
         if (hook.status != "active" or hook.owned_by != "org" or owner is None
                 or hook.resource != "meetings" or hook.event not in ("ended", "all")
-                or w.org_of(owner) != w.org_of(host) or not _filter_ok(w, hook, data)):
+                or w.org_of(owner) != w.org_of(host) or not filter_ok(w, hook, data)):
             continue
-        envelope = objects.webhook(w, hook)
-        envelope.pop("secret", None)
-        envelope.update({"resource": "meetings", "event": "ended", "actorId": host.id,
-                         "data": data})
-        body = envelope_bytes(envelope)
         log.info("meeting %s ended: meetings/ended for webhook %s", meeting.id, hook.id)
-        if w.deliverer is not None:
-            w.deliverer.put(Job(hook.id, "meetings", "ended", meeting.id, body))
+        queue_delivery(w, hook, "meetings", "ended", host.id, data)
 
 
 class Ticker:
