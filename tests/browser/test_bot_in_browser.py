@@ -13,14 +13,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def bot_cards(page, bot_id: str) -> int:
-    return page.evaluate(
-        f"[...document.querySelectorAll('.message')].filter(m => m.dataset.personId === "
-        f"'{bot_id}' || m.classList.contains('from-bot')).filter(m => m.querySelector('.card'))"
-        ".length"
-    )
-
-
 def test_a_non_admin_served_by_the_org_connection_in_the_browser(chromium, harness, tmp_path):
     """Part II as a newcomer meets it: the admin connected the org; a person who is no admin and
     never typed /connect asks /meetings in their 1:1 space and presses the card's button as it
