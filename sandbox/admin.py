@@ -12,10 +12,11 @@ from flask import Blueprint, abort, jsonify, request
 
 from sandbox import objects
 from sandbox.api_core import file_response
-from sandbox.http import world
+from sandbox.http import loopback_only, world
 from sandbox.world import Failure, World, iso, parse_iso
 
 bp = Blueprint("sandbox_admin", __name__)
+bp.before_request(loopback_only)
 
 
 def state(w: World) -> dict[str, Any]:
@@ -50,12 +51,6 @@ def state(w: World) -> dict[str, Any]:
                 ""), "memberEmails": [p.email for p in w.people.values()
                                       if p.org_id and p.org_id == w.other_org_id]},
         }
-
-
-@bp.before_request
-def loopback_only():
-    if not (request.remote_addr or "").startswith(("127.", "::1", "::ffff:127.")):
-        abort(403)
 
 
 def _feed(entries_name: str):

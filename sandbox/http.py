@@ -8,7 +8,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import current_app, g, jsonify, request
+from flask import abort, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from sandbox.world import Person, Token, World, parse_iso
@@ -39,6 +39,12 @@ def error_response(status: int, message: str, retry_after: float | None = None):
     if retry_after is not None:
         resp.headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
     return resp
+
+
+def loopback_only() -> None:
+    """`before_request` of the `/_sandbox` control blueprints: callers on this machine only."""
+    if not (request.remote_addr or "").startswith(("127.", "::1", "::ffff:127.")):
+        abort(403)
 
 
 def world() -> World:
