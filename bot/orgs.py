@@ -9,10 +9,9 @@ tokens in clear; none of its reprs, logs or messages carries one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from bot.accounts.model import STATE_TTL, Connected, ConnectRefused, Grant, NotConfigured
@@ -27,7 +26,6 @@ if TYPE_CHECKING:
     from bot.webex import BotClient, Http
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # What the token answer must list for the grant to read qualities; listing anyone's meetings is
 # then checked with one real call (Webex leaves admin scopes out for non-admins).
@@ -99,16 +97,6 @@ class OrgTokens(StoredTokens):
 
     def mark_broken(self, reason: str, version: int) -> bool:
         return self.orgs.mark_broken(self.person_id, reason, version)
-
-
-class OrgClient(UserClient):
-    """A UserClient on the org's token; a second 401 (after a refresh) means re-authorise."""
-
-    def _with_refresh(self, call: Callable[[str], T]) -> T:
-        try:
-            return super()._with_refresh(call)
-        except Unauthorized:
-            raise OrgNeedsReconnect("org token rejected after a refresh") from None
 
 
 class Orgs:
@@ -234,17 +222,7 @@ class Orgs:
     # Using --------------------------------------------------------------------------------
     def client(self, org_id: str) -> UserClient:
         """The org connection's client (refreshing); OrgNotConnected / OrgNeedsReconnect."""
-        row = org_connections.get(org_id)
-        if row is None:
-            raise OrgNotConnected(org_id)
-        if row.broken:
-            raise OrgNeedsReconnect(org_id)
-        return OrgClient(
-            OrgTokens(self, org_id),
-            self.config.webex_api_url,
-            self.config.webex_analytics_url,
-            self.http,
-        )
+        return OrgTokens(self, org_id).client(self.config, self.http)
 
     def info(self, org_id: str) -> OrgConnectionInfo | None:
         row = org_connections.get(org_id)

@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from bot.accounts.model import (
     REFRESH_AHEAD,
@@ -20,6 +20,10 @@ from bot.accounts.model import (
 from bot.webex import RateLimited, TokenSource, Unauthorized, Unavailable, UserClient, WebexError
 from storage import tokens
 from storage.db import aware
+
+if TYPE_CHECKING:
+    from bot.config import Config
+    from bot.webex import Http
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +76,12 @@ class StoredTokens(TokenSource):
 
     def mark_broken(self, reason: str, version: int) -> bool:
         return self.accounts.mark_broken(self.person_id, reason, version)
+
+    def client(self, config: Config, http: Http) -> ConnectedClient:
+        """A client reading Webex with these tokens. Raises `missing` or `refused` now when
+        there is nothing usable, before any call."""
+        self._row()
+        return ConnectedClient(self, config.webex_api_url, config.webex_analytics_url, http)
 
     def access_token(self) -> str:
         row = self._row()
@@ -173,10 +183,13 @@ class StoredTokens(TokenSource):
 
 
 class ConnectedClient(UserClient):
-    """A UserClient whose second 401 (after a refresh) asks the person to connect again."""
+    """A UserClient on stored tokens whose second 401 (after a refresh) asks for a new sign-in:
+    the source's `refused` (NeedsReconnect for a person, OrgNeedsReconnect for an org)."""
+
+    tokens: StoredTokens
 
     def _with_refresh(self, call: Callable[[str], T]) -> T:
         try:
             return super()._with_refresh(call)
         except Unauthorized:
-            raise NeedsReconnect("token rejected after a refresh") from None
+            raise self.tokens.refused("token rejected after a refresh") from None

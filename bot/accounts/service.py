@@ -22,7 +22,7 @@ from bot.accounts.model import (
     NotConfigured,
     NotConnected,
 )
-from bot.accounts.refresh import ConnectedClient, StoredTokens
+from bot.accounts.refresh import StoredTokens
 from bot.config import Config
 from bot.crypto import token_cipher
 from bot.mentions import same_person
@@ -146,17 +146,8 @@ class Accounts:
 
     # Using and managing connections -------------------------------------------------------
     def client_for(self, person_id: str) -> UserClient:
-        row = tokens.get(person_id)
-        if row is None:
-            raise NotConnected(person_id)
-        if row.broken:
-            raise NeedsReconnect(person_id)
-        return ConnectedClient(
-            self.tokens_for(person_id),
-            self.config.webex_api_url,
-            self.config.webex_analytics_url,
-            self.http,
-        )
+        """The person's client (refreshing); NotConnected / NeedsReconnect."""
+        return self.tokens_for(person_id).client(self.config, self.http)
 
     def client_for_email(self, email: str) -> UserClient:
         """The same, for tools that know people by email (`quality-bot report`)."""
