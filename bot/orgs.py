@@ -12,12 +12,11 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
-from bot.accounts.model import STATE_TTL, Connected, ConnectRefused, Grant, NotConfigured
+from bot.accounts.model import Connected, ConnectRefused, Grant
 from bot.accounts.refresh import StoredTokens
 from bot.webex import Forbidden, TokenSource, Unauthorized, UserClient, WebexError
-from storage import oauth_states, org_connections
+from storage import org_connections
 from storage.db import aware
 
 if TYPE_CHECKING:
@@ -111,20 +110,7 @@ class Orgs:
     # Connecting ---------------------------------------------------------------------------
     def authorize_link(self, person_id: str, room_id: str) -> str:
         """Like /connect, with the org scopes; the state remembers the grant is for the org."""
-        problem = self.accounts.setup_problem()
-        if problem:
-            raise NotConfigured(problem)
-        state = oauth_states.issue(person_id, room_id, STATE_TTL, self.accounts.clock(), "org")
-        query = urlencode(
-            {
-                "client_id": self.config.webex_client_id,
-                "response_type": "code",
-                "redirect_uri": self.config.redirect_uri,
-                "scope": self.config.oauth_org_scopes,
-                "state": state,
-            }
-        )
-        return f"{self.config.authorize_url}?{query}"
+        return self.accounts.authorize_link(person_id, room_id, "org")
 
     def adopt(self, person_id: str, room_id: str, grant: Grant, me: dict) -> Connected:
         """The callback of `/connect org`: the grant becomes its signer's org connection, once

@@ -60,21 +60,26 @@ class Accounts:
         return None
 
     # The code flow ------------------------------------------------------------------------
-    def authorize_link(self, person_id: str, room_id: str) -> str:
+    def authorize_link(self, person_id: str, room_id: str, kind: str = "person") -> str:
+        """The sign-in link of /connect; `kind="org"` (`/connect org`): the org scopes, and the
+        state remembers that the grant is for the org."""
         problem = self.setup_problem()
         if problem:
             raise NotConfigured(problem)
-        state = oauth_states.issue(person_id, room_id, STATE_TTL, self.clock())
+        state = oauth_states.issue(person_id, room_id, STATE_TTL, self.clock(), kind)
         query = urlencode(
             {
                 "client_id": self.config.webex_client_id,
                 "response_type": "code",
                 "redirect_uri": self.config.redirect_uri,
-                "scope": self.config.oauth_scopes,
+                "scope": self._scopes(kind),
                 "state": state,
             }
         )
         return f"{self.config.authorize_url}?{query}"
+
+    def _scopes(self, kind: str) -> str:
+        return self.config.oauth_org_scopes if kind == "org" else self.config.oauth_scopes
 
     def complete(self, code: str, state: str) -> Connected:
         """The callback's work: spend the state, exchange the code, check whose token it is,
@@ -89,10 +94,7 @@ class Accounts:
             body = self.token_request(
                 grant_type="authorization_code", code=code, redirect_uri=self.config.redirect_uri
             )
-            asked_for = (
-                self.config.oauth_org_scopes if asked.kind == "org" else self.config.oauth_scopes
-            )
-            grant = Grant.from_answer(body, now, asked_for)
+            grant = Grant.from_answer(body, now, self._scopes(asked.kind))
         except WebexError as exc:
             raise ConnectRefused(
                 "exchange", person_id=asked.person_id, detail=exc.message
