@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from storage import refreshable
-from storage.db import to_utc_naive
 from storage.models import OrgConnection
 
 ORG = OrgConnection.org_id
@@ -42,31 +41,21 @@ def save_for(
     scopes: str,
     now: datetime,
 ) -> None:
-    """The org's connection, replacing any earlier one; the version moves on, so a refresh of the
-    old grant racing with this cannot overwrite it."""
-    now = to_utc_naive(now)
-    fields: dict[Any, Any] = {
-        OrgConnection.kind: kind,
-        OrgConnection.connected_by: connected_by,
-        OrgConnection.connected_by_email: connected_by_email,
-        OrgConnection.access_token: access_token,
-        OrgConnection.refresh_token: refresh_token,
-        OrgConnection.access_expires_at: to_utc_naive(access_expires_at),
-        OrgConnection.refresh_expires_at: refreshable.naive(refresh_expires_at),
-        OrgConnection.scopes: scopes,
-        OrgConnection.broken: False,
-        OrgConnection.broken_told: False,
-        OrgConnection.refreshing_until: None,
-        OrgConnection.connected_at: now,
-        OrgConnection.updated_at: now,
-    }
-    (
-        OrgConnection.insert({ORG: org_id, **fields})
-        .on_conflict(
-            conflict_target=[ORG],
-            update={**fields, OrgConnection.version: OrgConnection.version + 1},
-        )
-        .execute()
+    """The org's connection (a `/connect org` or a Service App), replacing any earlier one."""
+    refreshable.replace(
+        OrgConnection,
+        ORG,
+        org_id,
+        kind=kind,
+        connected_by=connected_by,
+        connected_by_email=connected_by_email,
+        broken_told=False,
+        access_token=access_token,
+        refresh_token=refresh_token,
+        access_expires_at=access_expires_at,
+        refresh_expires_at=refresh_expires_at,
+        scopes=scopes,
+        now=now,
     )
 
 

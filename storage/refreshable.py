@@ -22,6 +22,44 @@ from storage.db import to_utc_naive
 # class attributes its stubs do not describe).
 
 
+def replace(
+    model: Any,
+    key: Field,
+    value: str,
+    *,
+    access_token: bytes,
+    refresh_token: bytes,
+    access_expires_at: datetime,
+    refresh_expires_at: datetime | None,
+    scopes: str,
+    now: datetime,
+    **columns: Any,
+) -> None:
+    """A fresh grant (a sign-in), replacing any earlier row of `value`; `columns`: the table's
+    own (who connected). The version still moves on, so a refresh of the old grant racing with
+    this cannot overwrite it."""
+    now = to_utc_naive(now)
+    fields: dict[Any, Any] = {getattr(model, name): v for name, v in columns.items()}
+    fields.update(
+        {
+            model.access_token: access_token,
+            model.refresh_token: refresh_token,
+            model.access_expires_at: to_utc_naive(access_expires_at),
+            model.refresh_expires_at: naive(refresh_expires_at),
+            model.scopes: scopes,
+            model.broken: False,
+            model.refreshing_until: None,
+            model.connected_at: now,
+            model.updated_at: now,
+        }
+    )
+    (
+        model.insert({key: value, **fields})
+        .on_conflict(conflict_target=[key], update={**fields, model.version: model.version + 1})
+        .execute()
+    )
+
+
 def claim_refresh(
     model: Any, key: Field, value: str, version: int, until: datetime, now: datetime
 ) -> bool:

@@ -13,7 +13,6 @@ from typing import Any
 from peewee import fn
 
 from storage import refreshable
-from storage.db import to_utc_naive
 from storage.models import Connection
 
 
@@ -42,31 +41,19 @@ def save_for(
     scopes: str,
     now: datetime,
 ) -> None:
-    """A fresh connection (from the OAuth callback), replacing any earlier one of the person.
-
-    The version still moves on, so a refresh racing with a reconnect cannot overwrite it.
-    """
-    now = to_utc_naive(now)
-    fields = {
-        Connection.email: email,
-        Connection.display_name: display_name,
-        Connection.access_token: access_token,
-        Connection.refresh_token: refresh_token,
-        Connection.access_expires_at: to_utc_naive(access_expires_at),
-        Connection.refresh_expires_at: refreshable.naive(refresh_expires_at),
-        Connection.scopes: scopes,
-        Connection.broken: False,
-        Connection.refreshing_until: None,
-        Connection.connected_at: now,
-        Connection.updated_at: now,
-    }
-    (
-        Connection.insert({Connection.person_id: person_id, **fields})
-        .on_conflict(
-            conflict_target=[Connection.person_id],
-            update={**fields, Connection.version: Connection.version + 1},
-        )
-        .execute()
+    """A fresh connection (from the OAuth callback), replacing any earlier one of the person."""
+    refreshable.replace(
+        Connection,
+        Connection.person_id,
+        person_id,
+        email=email,
+        display_name=display_name,
+        access_token=access_token,
+        refresh_token=refresh_token,
+        access_expires_at=access_expires_at,
+        refresh_expires_at=refresh_expires_at,
+        scopes=scopes,
+        now=now,
     )
 
 
