@@ -49,6 +49,7 @@ def replace(
             model.scopes: scopes,
             model.broken: False,
             model.refreshing_until: None,
+            model.refresh_in_doubt_at: None,  # the doubt was about the grant this replaces
             model.connected_at: now,
             model.updated_at: now,
         }

@@ -84,3 +84,16 @@ def test_a_refusal_without_a_lost_answer_still_asks_to_reconnect(runtime, webex,
     token_url.refresh_tokens.clear()  # revoked at Webex: nothing was in doubt
     with pytest.raises(NeedsReconnect):
         runtime.accounts.tokens_for(ALICE).access_token()
+
+
+def test_a_reconnect_leaves_no_refresh_in_doubt(runtime, webex, token_url, clock):
+    """The doubt was about the old grant: a refusal of the new one is a plain refusal."""
+    connect_directly(runtime, token_url, expires_in=timedelta(minutes=4))
+    token_url.lose = 1
+    with pytest.raises(Unavailable):
+        runtime.accounts.tokens_for(ALICE).access_token()
+    connect_directly(runtime, token_url, expires_in=timedelta(minutes=4))
+    assert tokens.get(ALICE).refresh_in_doubt_at is None
+    token_url.refresh_tokens.clear()
+    with pytest.raises(NeedsReconnect):
+        runtime.accounts.tokens_for(ALICE).access_token()
