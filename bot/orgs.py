@@ -202,8 +202,7 @@ class Orgs:
             raise OrgSetupError(
                 "WEBEX_SERVICE_APP_CLIENT_ID/SECRET are not set: the Service App cannot refresh"
             )
-        data = {"client_id": client_id, "client_secret": secret, **form}
-        return self.http.json("POST", self.config.token_url, data=data)
+        return self.accounts.token_request_as(client_id, secret, **form)
 
     # Using --------------------------------------------------------------------------------
     def client(self, org_id: str) -> UserClient:

@@ -137,11 +137,13 @@ class Accounts:
 
     def token_request(self, **form: str) -> dict:
         """POST /access_token with the integration's credentials (no bearer token)."""
-        data = {
-            "client_id": self.config.webex_client_id,
-            "client_secret": self.config.webex_client_secret,
-            **form,
-        }
+        return self.token_request_as(
+            self.config.webex_client_id, self.config.webex_client_secret, **form
+        )
+
+    def token_request_as(self, client_id: str, client_secret: str, **form: str) -> dict:
+        """The same with another client's credentials (an org's Service App)."""
+        data = {"client_id": client_id, "client_secret": client_secret, **form}
         # A slow token endpoint is waited for (60 s): an answer given up on is a refresh in
         # doubt, and with rotating refresh tokens possibly a lost connection.
         return self.http.json("POST", self.config.token_url, data=data, timeout=TOKEN_TIMEOUT)
