@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -14,6 +13,7 @@ from bot.webex import Unavailable
 from storage import tokens
 from tests.accounts.conftest import ALICE, connect_directly
 from tests.accounts.token_server import serve_token_url
+from tests.accounts.workers import race, refresh_in_process
 from tests.conftest import API
 
 
@@ -131,18 +131,9 @@ def test_two_processes_on_one_sqlite_file_spend_the_refresh_token_once(runtime, 
             access_expires_at=clock.now + timedelta(minutes=1), refresh_expires_at=None,
             scopes="spark:people_read", now=clock.now,
         )
-        ctx = multiprocessing.get_context("spawn")
-        barrier, results = ctx.Barrier(2), ctx.Queue()
         args = (config.database_url, server.api_url, config.token_key, ALICE,
-                clock.now.isoformat(), barrier, results)
-        from tests.accounts.workers import refresh_in_process
-
-        workers = [ctx.Process(target=refresh_in_process, args=args) for _ in range(2)]
-        for worker in workers:
-            worker.start()
-        got = [results.get(timeout=30) for _ in workers]
-        for worker in workers:
-            worker.join(timeout=10)
+                clock.now.isoformat())
+        got = race(refresh_in_process, args)
         assert server.refresh_grants == 1, got
         assert got[0] == got[1] and not got[0].startswith("error")
         row = tokens.get(ALICE)

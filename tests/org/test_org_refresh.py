@@ -3,7 +3,6 @@ on PostgreSQL; a Service App refreshes with its own client id."""
 
 from __future__ import annotations
 
-import multiprocessing
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,6 +15,7 @@ from storage import org_connections
 from storage.db import database
 from storage.schema import open_database
 from tests.accounts.token_server import serve_token_url
+from tests.accounts.workers import race, refresh_org_in_process
 from tests.scale.conftest import pg_url  # noqa: F401 (fixture)
 
 ORG = "Y2lzY29zcGFyazovL3VzL09SR0FOSVpBVElPTi9vcmc"
@@ -44,17 +44,8 @@ def test_two_processes_spend_the_org_refresh_token_once(database_url, kind, clie
             access_expires_at=now + timedelta(minutes=1), refresh_expires_at=None, scopes="",
             now=now,
         )
-        ctx = multiprocessing.get_context("spawn")
-        barrier, results = ctx.Barrier(2), ctx.Queue()
-        args = (database_url, server.api_url, key, ORG, now.isoformat(), barrier, results)
-        from tests.org.workers import refresh_org_in_process
-
-        workers = [ctx.Process(target=refresh_org_in_process, args=args) for _ in range(2)]
-        for worker in workers:
-            worker.start()
-        got = [results.get(timeout=30) for _ in workers]
-        for worker in workers:
-            worker.join(timeout=10)
+        args = (database_url, server.api_url, key, ORG, now.isoformat())
+        got = race(refresh_org_in_process, args)
         assert server.refresh_grants == 1, got
         assert server.client_ids == [client]
         assert got[0] == got[1] and not got[0].startswith("error")
