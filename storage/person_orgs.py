@@ -31,7 +31,3 @@ def save(
     PersonOrg.insert({PersonOrg.person_id: person_id, **values}).on_conflict(
         conflict_target=[PersonOrg.person_id], update=values
     ).execute()
-
-
-def forget(person_id: str) -> None:
-    PersonOrg.delete().where(PersonOrg.person_id == person_id).execute()
