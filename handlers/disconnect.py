@@ -4,6 +4,7 @@ the org connection (its connector or a quality admin only)."""
 from bot import echo
 from bot.commands import Arg, command
 from bot.context import Context
+from handlers.status import org_info
 
 
 def org_word(word: str) -> str:
@@ -32,20 +33,18 @@ def disconnect(ctx: Context) -> None:
 
 
 def _disconnect_org(ctx: Context) -> None:
-    access, orgs = ctx.runtime.access, ctx.runtime.orgs
-    ident = access.identity(ctx.person_id)
-    info = orgs.info(ident.org_id) if ident.org_id else None
+    info, email = org_info(ctx)
     if info is None:
         ctx.reply("Your organization is not connected, so there was nothing to forget.")
         return
-    email = (ctx.person_email or ident.email).lower()
-    if info.connected_by != ctx.person_id and not access.is_quality_admin(email, ident.org_id):
+    access = ctx.runtime.access
+    if info.connected_by != ctx.person_id and not access.is_quality_admin(email, info.org_id):
         ctx.reply(
             "Only the person who connected your organization, or a quality admin, can "
             "disconnect it."
         )
         return
-    orgs.forget(ident.org_id)
+    ctx.runtime.orgs.forget(info.org_id)
     ctx.reply(
         "Disconnected your organization: I deleted its Webex tokens. People without their own "
         "`/connect` can no longer see their meetings' quality until an admin types "
