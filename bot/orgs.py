@@ -1,9 +1,8 @@
 """Org connections (§9): one admin grant or Service App per org, serving everyone in it.
 
 Stored encrypted like a person's tokens (same cipher, same single-spend refresh:
-bot/accounts/refresh.py)
-in storage/org_connections.py. This module and bot/accounts.py are the only places that see
-tokens in clear; none of its reprs, logs or messages carries one.
+bot/accounts/refresh.py) in storage/org_connections.py. This module and bot/accounts/ are the
+only places that see tokens in clear; none of its reprs, logs or messages carries one.
 """
 
 from __future__ import annotations
