@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot import accounts
-from bot.history import visibility
 from bot.summaries import content
 from bot.summaries.content import DayCache, DayContent, Post, with_note
 from bot.summaries.notices import announce_pauses
@@ -142,15 +141,7 @@ def _deliver(runtime: Runtime, sub: Subscription, day: date, token: str, cache: 
 def _make(
     runtime: Runtime, person_id: str, user: UserClient, day: date, tz: str
 ) -> tuple[DayContent, list[Post]]:
-    composed = content.compose(
-        person_id,
-        user,
-        day,
-        tz,
-        clock=runtime.now,
-        min_interval=runtime.config.quality_min_interval,
-        **visibility.summary_identity(runtime, person_id),
-    )
+    composed = content.compose(runtime, person_id, user, day, tz)
     return composed, content.render(composed)
 
 

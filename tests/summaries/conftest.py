@@ -121,7 +121,7 @@ class Days:
 
     composed: list[tuple[str, date, str]] = field(default_factory=list)
 
-    def compose(self, person_id, user, day, tz, **_when):
+    def compose(self, runtime, person_id, user, day, tz):
         self.composed.append((person_id, day, tz))
         return content.DayContent(day, tz, summarize_day(day, tz, [], []), 0)
 
