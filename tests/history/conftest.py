@@ -14,6 +14,7 @@ import responses
 
 from bot.history.record import day_number
 from storage import history
+from tests.chat import type_command
 from tests.conftest import API
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -93,16 +94,8 @@ def people(webex_api):
 def chat(worker, runtime, posts, people):
     def say(text: str, email: str = "ann@example.com", person: str = "p-ann") -> list[dict]:
         before = len(posts.items)
-        word, *words = text.split()
-        worker.dispatcher.run(
-            word.lstrip("/"),
-            words,
-            person_id=person,
-            person_email=email,
-            room_id="room-1",
-            room_type="direct",
-            thread_id="t-1",
-        )
+        type_command(worker, text, person_id=person, person_email=email, room_id="room-1",
+                     room_type="direct", thread_id="t-1")
         return posts.since(before)
 
     return say

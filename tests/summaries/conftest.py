@@ -13,8 +13,11 @@ import responses
 from bot import accounts
 from bot.quality.daily import summarize_day
 from bot.summaries import content
+from tests.chat import markdown_of, type_command
 from tests.clock import Clock
 from tests.conftest import API
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)  # the settable clock's start, and the chat's
 
 
 @dataclass
@@ -32,7 +35,7 @@ class Posts:
 
 @pytest.fixture
 def clock(runtime) -> Clock:
-    c = Clock(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
+    c = Clock(NOW)
     runtime.clock = c
     return c
 
@@ -149,3 +152,17 @@ def scene(runtime, clock, posts, members, people):
 def world(scene, days):
     """Everything a scheduler test needs, in one name; the day content is faked."""
     return scene
+
+
+@pytest.fixture
+def chat(worker, world, clock, posts):
+    """Type a command in a group space as `person` at NOW; the markdown of the replies."""
+    clock.set(NOW)
+
+    def say(text: str, person: str = "alice", room: str = "room-1") -> str:
+        before = len(posts.items)
+        type_command(worker, text, person_id=person, person_email="", room_id=room,
+                     room_type="group", thread_id="t-1")
+        return markdown_of(posts.items[before:])
+
+    return say
