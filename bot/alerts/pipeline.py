@@ -191,10 +191,7 @@ def _analyse_and_plan(runtime: Runtime, row, token: str) -> str:
     if not data.items:
         raise Postpone("no quality data yet")
     report = analyze_meeting(data.items, data.meeting or meeting)
-    try:
-        record_meeting(meeting, report, row.org_id)
-    except Exception:  # history is a by-product: never lose an alert over it
-        log.exception("history for %s not recorded", row.meeting_id)
+    record_meeting(meeting, report, row.org_id)  # logs, never raises: no alert lost over it
     poor = rules.poor_participants(report, runtime.config.alert_min_poor_minutes)
     if not poor:
         store.finish(row.meeting_id, token, "silent", runtime.now())
