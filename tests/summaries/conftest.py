@@ -13,7 +13,7 @@ import responses
 from bot import accounts
 from bot.quality.daily import summarize_day
 from bot.summaries import content
-from tests.chat import markdown_of, type_command
+from tests.chat import markdown_of, posted, type_command
 from tests.clock import Clock
 from tests.conftest import API
 
@@ -45,20 +45,10 @@ def posts(webex_api) -> Posts:
     record = Posts()
 
     def on_post(request):
-        kind = request.headers.get("Content-Type", "")
-        if kind.startswith("multipart/"):
-            body = request.body if isinstance(request.body, bytes) else request.body.read()
-            room = body.split(b'name="roomId"\r\n\r\n', 1)[1].split(b"\r\n", 1)[0].decode()
-            md = body.split(b'name="markdown"\r\n\r\n', 1)
-            record.items.append(
-                {
-                    "roomId": room,
-                    "markdown": md[1].split(b"\r\n--", 1)[0].decode() if len(md) > 1 else "",
-                    "upload": True,
-                }
-            )
-        else:
-            record.items.append(json.loads(request.body))
+        item = posted(request)
+        if "file" in item:
+            item["upload"] = True
+        record.items.append(item)
         n = len(record.items)
         return 200, {}, json.dumps({"id": f"msg-{n}", "roomId": record.items[-1].get("roomId")})
 
