@@ -8,6 +8,7 @@ import os
 import re
 import socket
 import threading
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -32,7 +33,13 @@ log = logging.getLogger(__name__)
 AVAILABLE_AFTER = timedelta(minutes=10)  # Webex has quality data from 10 min after the start
 KEPT_FOR = timedelta(days=7)  # ... for 7 days
 NUMBER_LOOKBACK = timedelta(days=30)
-OWNER = f"{socket.gethostname()}:{os.getpid()}"
+OWNER = f"{socket.gethostname()}:{os.getpid()}"  # this process, as a lease's owner
+
+
+def claim_token() -> str:
+    """A fresh owner token for one claim (an alert run, a daily summary): this process, this
+    thread, and a random tag, so two claims of one thread are never mistaken for each other."""
+    return f"{OWNER}:{threading.get_ident()}:{uuid.uuid4().hex[:8]}"
 
 NO_ADMIN = (
     "Webex refused the quality data (403). Meeting qualities can only be read by a Webex **org "
@@ -130,7 +137,7 @@ def _latest_of_number(user: UserClient, number: str, now: datetime) -> dict:
     raise QualityUnavailable(f"Meeting number `{number}` has no ended meeting in the last 30 days.")
 
 
-def _counts_against_limit(exc: Exception) -> int | None:
+def counts_against_limit(exc: Exception) -> int | None:
     """Failures that say nothing about the meeting (this person's rights) free the slot."""
     if isinstance(exc, Forbidden | Unauthorized | NotFound):
         return None
@@ -209,7 +216,7 @@ def load_data(
                 lease,
                 lambda: user.qualities(meeting_id),
                 meeting,
-                _counts_against_limit,
+                counts_against_limit,
                 clock=clock,
             )
     except Forbidden:

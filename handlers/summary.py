@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from bot import echo
 from bot.commands import Arg, UsageError, command
 from bot.context import Context
-from bot.history import visibility
 from bot.summaries import content, notices
 
 EXAMPLE = "e.g. `/summary 2026-03-09`"
@@ -43,15 +42,6 @@ def summary(ctx: Context) -> None:
             f"{day:%Y-%m-%d} is too long ago: I can summarise the last {MAX_BACK.days} days "
             f"(in {tz}), {EXAMPLE}."
         )
-    user = ctx.user()
-    composed = content.compose(
-        ctx.person_id,
-        user,
-        day,
-        tz,
-        clock=ctx.now,
-        min_interval=ctx.config.quality_min_interval,
-        **visibility.summary_identity(ctx.runtime, ctx.person_id),
-    )
+    composed = content.compose(ctx.runtime, ctx.person_id, ctx.user(), day, tz)
     for post in content.render(composed):
         ctx.reply(post.markdown, card=post.card, upload=post.upload)

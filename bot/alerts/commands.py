@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.alerts import org
+from bot.history import visibility
 from bot.webex import WebexError
 from storage import alerts as store
 
@@ -32,14 +33,12 @@ def parse_switch(word: str) -> str:
 
 
 def email_of(ctx: Context) -> str:
-    """The asker's email: in the message; for a card press, from Webex."""
-    if ctx.person_email:
-        return ctx.person_email.lower()
+    """The asker's email (bot.history.visibility.email_of: the message's, their connection's,
+    else Webex's); "" when Webex will not say."""
     try:
-        emails = ctx.runtime.webex.person(ctx.person_id).get("emails") or [""]
+        return visibility.email_of(ctx.runtime, ctx.person_id, ctx.person_email)
     except WebexError:
         return ""
-    return str(emails[0]).lower()
 
 
 def switch_space(ctx: Context, on: bool) -> str:

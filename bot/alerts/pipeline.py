@@ -13,16 +13,13 @@ Every step is a row in storage/alerts.py, so a restart resumes where the last wo
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import threading
-import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.alerts import org, rules
 from bot.alerts.content import alert_message, host_message, participant_message
 from bot.history import record_meeting
+from bot.meetings import OWNER, claim_token, counts_against_limit
 from bot.quality.analysis import analyze_meeting
 from bot.webex import Forbidden, NotFound, RateLimited, Unavailable, WebexError
 from storage import alerts as store
@@ -33,7 +30,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-HOST = f"{socket.gethostname()}:{os.getpid()}"
 LEASE = timedelta(minutes=5)  # longer than one meeting's fetch, analysis and posts take
 DETAIL_FIELDS = ("start", "end", "title", "hostEmail")
 
@@ -47,7 +43,7 @@ class Postpone(Exception):
 
 
 def new_token() -> str:
-    return f"{HOST}:{threading.get_ident()}:{uuid.uuid4().hex[:8]}"
+    return claim_token()
 
 
 # Scheduling ----------------------------------------------------------------------------------
@@ -165,8 +161,6 @@ def _postpone(runtime: Runtime, row, token: str, why: str, until: datetime | Non
 
 
 def _analyse_and_plan(runtime: Runtime, row, token: str) -> str:
-    from bot.meetings import OWNER, _counts_against_limit
-
     meeting = store.meeting_dict(row)
     user = org.client(runtime, row.org_id)
     if any(not meeting.get(k) for k in DETAIL_FIELDS):
@@ -185,7 +179,7 @@ def _analyse_and_plan(runtime: Runtime, row, token: str) -> str:
             owner=f"{OWNER}:alerts",
             clock=runtime.now,
             meeting=meeting,
-            counts_against_limit=_counts_against_limit,
+            counts_against_limit=counts_against_limit,
         )
     except Forbidden:
         store.finish(row.meeting_id, token, "failed", runtime.now(), "qualities refused (403)")
@@ -197,10 +191,7 @@ def _analyse_and_plan(runtime: Runtime, row, token: str) -> str:
     if not data.items:
         raise Postpone("no quality data yet")
     report = analyze_meeting(data.items, data.meeting or meeting)
-    try:
-        record_meeting(meeting, report, row.org_id)
-    except Exception:  # history is a by-product: never lose an alert over it
-        log.exception("history for %s not recorded", row.meeting_id)
+    record_meeting(meeting, report, row.org_id)  # logs, never raises: no alert lost over it
     poor = rules.poor_participants(report, runtime.config.alert_min_poor_minutes)
     if not poor:
         store.finish(row.meeting_id, token, "silent", runtime.now())

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot import echo
-from bot.history import record_meeting
+from bot.history import record_meeting, visibility
 from bot.quality.analysis import MeetingReport
 from bot.quality.daily import DaySummary, summarize_day
 from bot.summaries.schedule import local_day_bounds
@@ -20,6 +20,7 @@ from bot.summaries.trend import past_days
 from bot.webex import Upload
 
 if TYPE_CHECKING:
+    from bot.runtime import Runtime
     from bot.webex import UserClient
 
 
@@ -73,24 +74,20 @@ def fetch_reports(
     return len(found), reports, unavailable
 
 
-def compose(
-    person_id: str,
-    user: UserClient,
-    day: date,
-    tz: str,
-    *,
-    clock: Callable[[], datetime],
-    min_interval: int,
-    org_id: str = "",
-    email: str = "",
-) -> DayContent:
-    """One person's local day: its reports, each kept in the history (for `org_id`), and the
-    7-day trend, which that history answers for the person's `email` (bot.history.daily).
-    `clock` and `min_interval` are those of bot.meetings.load_data."""
+def compose(runtime: Runtime, person_id: str, user: UserClient, day: date, tz: str) -> DayContent:
+    """One person's local day: its reports, each kept in the history (for the person's org), and
+    the 7-day trend, which that history answers for the person's email (.trend.past_days).
+    The analytics calls go through bot.meetings.load_data with the runtime's clock and interval."""
+    identity = visibility.summary_identity(runtime, person_id)
     count, reports, unavailable = fetch_reports(
-        user, day, tz, clock=clock, min_interval=min_interval, org_id=org_id
+        user,
+        day,
+        tz,
+        clock=runtime.now,
+        min_interval=runtime.config.quality_min_interval,
+        org_id=identity["org_id"],
     )
-    summary = summarize_day(day, tz, reports, past_days(email, day, tz))
+    summary = summarize_day(day, tz, reports, past_days(identity["email"], day, tz))
     return DayContent(day, tz, summary, count, unavailable)
 
 

@@ -11,16 +11,12 @@ duplicate task, a second host or a clock jump therefore loses at the claim or at
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import threading
-import uuid
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot import accounts
-from bot.history import visibility
+from bot.meetings import claim_token
 from bot.summaries import content
 from bot.summaries.content import DayCache, DayContent, Post, with_note
 from bot.summaries.notices import announce_pauses
@@ -35,7 +31,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-HOST = f"{socket.gethostname()}:{os.getpid()}"
 # What send_due reports besides a stored run status (storage.summary_runs): nothing to do,
 # another worker has it, or the bot is no longer in the space.
 SKIPPED, TAKEN, GONE = "skipped", "taken", "gone"
@@ -68,7 +63,7 @@ def send_due(runtime: Runtime, room_id: str, day: date, cache: DayCache | None =
     sub = subscriptions.get(room_id)
     if sub is None or sub.paused_reason:
         return SKIPPED
-    token = f"{HOST}:{threading.get_ident()}:{uuid.uuid4().hex[:8]}"
+    token = claim_token()
     if not summary_runs.claim(room_id, day, token, runtime.now()):
         return TAKEN
     try:
@@ -142,15 +137,7 @@ def _deliver(runtime: Runtime, sub: Subscription, day: date, token: str, cache: 
 def _make(
     runtime: Runtime, person_id: str, user: UserClient, day: date, tz: str
 ) -> tuple[DayContent, list[Post]]:
-    composed = content.compose(
-        person_id,
-        user,
-        day,
-        tz,
-        clock=runtime.now,
-        min_interval=runtime.config.quality_min_interval,
-        **visibility.summary_identity(runtime, person_id),
-    )
+    composed = content.compose(runtime, person_id, user, day, tz)
     return composed, content.render(composed)
 
 

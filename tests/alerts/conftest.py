@@ -12,6 +12,7 @@ import responses
 
 from bot.alerts import org
 from bot.webex import TokenSource, UserClient
+from tests.chat import posted
 from tests.clock import Clock
 from tests.conftest import ANALYTICS, API
 from tests.quality.factory import iso, item, media
@@ -67,7 +68,7 @@ def posts(webex_api) -> Posts:
         if record.fail_next:
             status, headers = record.fail_next.pop(0)
             return status, headers, json.dumps({"message": "try later"})
-        record.items.append(json.loads(request.body))
+        record.items.append(posted(request))
         return 200, {}, json.dumps({"id": f"msg-{len(record.items)}"})
 
     webex_api.add_callback(responses.POST, f"{API}/messages", callback=on_post)

@@ -6,18 +6,16 @@ import pytest
 
 from storage import alerts as store
 from tests.alerts.conftest import ORG
+from tests.chat import markdown_of, type_command
 
 
 @pytest.fixture
 def chat(scene, worker, posts):
     def say(text: str, email: str, room: str = "room-1", person: str = "p-1") -> str:
         before = len(posts.items)
-        word, *words = text.split()
-        worker.dispatcher.run(
-            word.lstrip("/"), words, person_id=person, person_email=email, room_id=room,
-            room_type="group", thread_id="t-1",
-        )
-        return "\n".join(p.get("markdown") or "" for p in posts.items[before:])
+        type_command(worker, text, person_id=person, person_email=email, room_id=room,
+                     room_type="group", thread_id="t-1")
+        return markdown_of(posts.items[before:])
 
     return say
 

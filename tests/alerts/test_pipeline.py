@@ -31,6 +31,16 @@ def ended(runtime, meeting_id="m1_I_1", org_id=ORG, **over) -> bool:
     return alerts.on_meeting_ended(runtime, envelope)
 
 
+def planned_by_a_worker(runtime, clock) -> tuple[str, str]:
+    """m1_I_1 ends, comes due, and one worker claims and plans it (but delivers nothing yet):
+    that worker's token and what planning answered."""
+    ended(runtime)
+    clock.advance(seconds=runtime.config.alert_delay)
+    token = pipeline.new_token()
+    row = store.claim("m1_I_1", token, clock.now, pipeline.LEASE)
+    return token, pipeline._analyse_and_plan(runtime, row, token)
+
+
 def test_nothing_before_the_delay_then_space_host_and_participant_once(
     scene, poor_meeting, clock, posts, analytics
 ):
@@ -128,11 +138,8 @@ def test_notify_off_spares_the_person_only(scene, poor_meeting, clock, posts):
 
 
 def test_notify_off_after_planning_is_still_honoured(scene, poor_meeting, clock, posts):
-    ended(scene)
-    clock.advance(seconds=scene.config.alert_delay)
-    token = pipeline.new_token()
-    row = store.claim("m1_I_1", token, clock.now, pipeline.LEASE)
-    assert pipeline._analyse_and_plan(scene, row, token) == "planned"
+    token, outcome = planned_by_a_worker(scene, clock)
+    assert outcome == "planned"
     store.set_notify(WENDY, "wendy-id", False, clock.now)
     pipeline.deliver(scene, "m1_I_1", token)
     assert posts.to_person(WENDY) == []
@@ -142,11 +149,7 @@ def test_crash_after_planning_loses_nothing_and_doubles_nothing(
     scene, poor_meeting, clock, posts
 ):
     """The worker posts the space alert, then dies before the DMs; the next one finishes."""
-    ended(scene)
-    clock.advance(seconds=scene.config.alert_delay)
-    token = pipeline.new_token()
-    row = store.claim("m1_I_1", token, clock.now, pipeline.LEASE)
-    pipeline._analyse_and_plan(scene, row, token)
+    token, _ = planned_by_a_worker(scene, clock)
     first = store.deliveries("m1_I_1")[0]
     assert store.take(first.id, token, clock.now)
     pipeline._post(scene, first)
@@ -160,11 +163,7 @@ def test_crash_after_planning_loses_nothing_and_doubles_nothing(
 
 
 def test_a_dead_workers_sending_claim_is_never_posted_again(scene, poor_meeting, clock, posts):
-    ended(scene)
-    clock.advance(seconds=scene.config.alert_delay)
-    token = pipeline.new_token()
-    row = store.claim("m1_I_1", token, clock.now, pipeline.LEASE)
-    pipeline._analyse_and_plan(scene, row, token)
+    token, _ = planned_by_a_worker(scene, clock)
     first = store.deliveries("m1_I_1")[0]
     store.take(first.id, token, clock.now)  # died between the claim and the POST's answer
     clock.advance(minutes=6)

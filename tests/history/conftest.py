@@ -3,7 +3,6 @@ types commands through the real dispatcher, and rows put straight into the histo
 
 from __future__ import annotations
 
-import email
 import json
 import re
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ import responses
 
 from bot.history.record import day_number
 from storage import history
+from tests.chat import posted, type_command
 from tests.conftest import API
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -29,32 +29,12 @@ class Posts:
         return self.items[n:]
 
 
-def _multipart(request) -> dict:
-    body = request.body if isinstance(request.body, bytes) else request.body.read()
-    head = f"Content-Type: {request.headers['Content-Type']}\r\n\r\n".encode()
-    out: dict = {}
-    for part in email.message_from_bytes(head + body).walk():
-        name = part.get_param("name", header="content-disposition")
-        if name == "files":
-            out["file"] = {
-                "filename": part.get_filename(),
-                "contentType": part.get_content_type(),
-                "content": part.get_payload(decode=True),
-            }
-        elif name:
-            out[name] = part.get_payload(decode=True).decode()
-    return out
-
-
 @pytest.fixture
 def posts(webex_api) -> Posts:
     record = Posts()
 
     def on_post(request):
-        if request.headers.get("Content-Type", "").startswith("multipart/"):
-            record.items.append(_multipart(request))
-        else:
-            record.items.append(json.loads(request.body))
+        record.items.append(posted(request))
         return 200, {}, json.dumps({"id": f"msg-{len(record.items)}"})
 
     webex_api.add_callback(responses.POST, f"{API}/messages", callback=on_post)
@@ -93,16 +73,8 @@ def people(webex_api):
 def chat(worker, runtime, posts, people):
     def say(text: str, email: str = "ann@example.com", person: str = "p-ann") -> list[dict]:
         before = len(posts.items)
-        word, *words = text.split()
-        worker.dispatcher.run(
-            word.lstrip("/"),
-            words,
-            person_id=person,
-            person_email=email,
-            room_id="room-1",
-            room_type="direct",
-            thread_id="t-1",
-        )
+        type_command(worker, text, person_id=person, person_email=email, room_id="room-1",
+                     room_type="direct", thread_id="t-1")
         return posts.since(before)
 
     return say

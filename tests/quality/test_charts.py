@@ -87,7 +87,7 @@ def test_daily_chart():
     assert png_size(daily_chart(none, "UTC"))[0] == 1200
 
 
-@pytest.mark.parametrize("module", ["bot.quality.charts", "bot.quality.cards"])
+@pytest.mark.parametrize("module", ["bot.quality.charts", "bot.quality.cards", "bot.history.chart"])
 def test_no_pyplot(module):
     code = (f"import sys, {module}; "
             "bad = [m for m in sys.modules if m.startswith('matplotlib.pyplot')]; "

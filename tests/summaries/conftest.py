@@ -13,8 +13,11 @@ import responses
 from bot import accounts
 from bot.quality.daily import summarize_day
 from bot.summaries import content
+from tests.chat import markdown_of, posted, type_command
 from tests.clock import Clock
 from tests.conftest import API
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)  # the settable clock's start, and the chat's
 
 
 @dataclass
@@ -32,7 +35,7 @@ class Posts:
 
 @pytest.fixture
 def clock(runtime) -> Clock:
-    c = Clock(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
+    c = Clock(NOW)
     runtime.clock = c
     return c
 
@@ -42,20 +45,10 @@ def posts(webex_api) -> Posts:
     record = Posts()
 
     def on_post(request):
-        kind = request.headers.get("Content-Type", "")
-        if kind.startswith("multipart/"):
-            body = request.body if isinstance(request.body, bytes) else request.body.read()
-            room = body.split(b'name="roomId"\r\n\r\n', 1)[1].split(b"\r\n", 1)[0].decode()
-            md = body.split(b'name="markdown"\r\n\r\n', 1)
-            record.items.append(
-                {
-                    "roomId": room,
-                    "markdown": md[1].split(b"\r\n--", 1)[0].decode() if len(md) > 1 else "",
-                    "upload": True,
-                }
-            )
-        else:
-            record.items.append(json.loads(request.body))
+        item = posted(request)
+        if "file" in item:
+            item["upload"] = True
+        record.items.append(item)
         n = len(record.items)
         return 200, {}, json.dumps({"id": f"msg-{n}", "roomId": record.items[-1].get("roomId")})
 
@@ -121,7 +114,7 @@ class Days:
 
     composed: list[tuple[str, date, str]] = field(default_factory=list)
 
-    def compose(self, person_id, user, day, tz, **_when):
+    def compose(self, runtime, person_id, user, day, tz):
         self.composed.append((person_id, day, tz))
         return content.DayContent(day, tz, summarize_day(day, tz, [], []), 0)
 
@@ -149,3 +142,17 @@ def scene(runtime, clock, posts, members, people):
 def world(scene, days):
     """Everything a scheduler test needs, in one name; the day content is faked."""
     return scene
+
+
+@pytest.fixture
+def chat(worker, world, clock, posts):
+    """Type a command in a group space as `person` at NOW; the markdown of the replies."""
+    clock.set(NOW)
+
+    def say(text: str, person: str = "alice", room: str = "room-1") -> str:
+        before = len(posts.items)
+        type_command(worker, text, person_id=person, person_email="", room_id=room,
+                     room_type="group", thread_id="t-1")
+        return markdown_of(posts.items[before:])
+
+    return say

@@ -45,7 +45,7 @@ class AnyoneConnected:
         return person_id
 
 
-def _compose(person_id, user, day, tz, **_when):
+def _compose(runtime, person_id, user, day, tz):
     return content.DayContent(day, tz, summarize_day(day, tz, [], []), 0)
 
 

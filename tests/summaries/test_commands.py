@@ -8,29 +8,7 @@ import pytest
 
 from bot.summaries import notices
 from storage import subscriptions
-
-NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def chat(worker, world, clock, posts):
-    clock.set(NOW)
-
-    def say(text: str, person: str = "alice", room: str = "room-1") -> str:
-        before = len(posts.items)
-        word, *words = text.split()
-        worker.dispatcher.run(
-            word.lstrip("/"),
-            words,
-            person_id=person,
-            person_email="",
-            room_id=room,
-            room_type="group",
-            thread_id="t-1",
-        )
-        return "\n".join(p.get("markdown") or "" for p in posts.items[before:])
-
-    return say
+from tests.summaries.conftest import NOW
 
 
 def test_subscribe_repeats_what_it_understood_and_the_next_send(chat):

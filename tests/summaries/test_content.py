@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import meetings
-from bot.history import record_meeting, visibility
+from bot.history import record_meeting
 from bot.quality.analysis import analyze_meeting
 from bot.summaries import content, delivery
 from storage import subscriptions, tokens
@@ -43,19 +43,6 @@ class FakeMeetings:
         return report, datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
 
 
-def compose(runtime, person_id, user, day, tz):
-    """content.compose with the runtime's clock and analytics interval, as the worker calls it."""
-    return content.compose(
-        person_id,
-        user,
-        day,
-        tz,
-        clock=runtime.now,
-        min_interval=runtime.config.quality_min_interval,
-        **visibility.summary_identity(runtime, person_id),
-    )
-
-
 @pytest.fixture
 def fake(monkeypatch) -> FakeMeetings:
     f = FakeMeetings()
@@ -65,8 +52,8 @@ def fake(monkeypatch) -> FakeMeetings:
 
 
 def test_the_day_is_cut_in_the_subscriptions_zone(runtime, fake):
-    compose(runtime, "alice", "user", date(2026, 3, 29), BERLIN)
-    compose(runtime, "alice", "user", date(2026, 3, 10), "Pacific/Auckland")
+    content.compose(runtime, "alice", "user", date(2026, 3, 29), BERLIN)
+    content.compose(runtime, "alice", "user", date(2026, 3, 10), "Pacific/Auckland")
     (start, end), (nz_start, _) = fake.windows
     assert start == datetime(2026, 3, 28, 23, 0, tzinfo=UTC)  # midnight CET
     assert end == datetime(2026, 3, 29, 22, 0, tzinfo=UTC)  # midnight CEST: a 23-hour day
@@ -76,7 +63,7 @@ def test_the_day_is_cut_in_the_subscriptions_zone(runtime, fake):
 def test_a_day_with_meetings_is_a_chart_then_a_card(runtime, fake):
     fake.add("m1", "Weekly Sync", loss=12.0)
     fake.add("m2", "Design Review")
-    composed = compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
+    composed = content.compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
     assert composed.summary.meeting_count == 2 and composed.summary.poor_share > 0
     chart, card = content.render(composed, "_Sent late: …_")
     assert chart.upload.content.startswith(b"\x89PNG") and chart.card is None
@@ -86,7 +73,7 @@ def test_a_day_with_meetings_is_a_chart_then_a_card(runtime, fake):
 
 
 def test_a_day_without_meetings_is_one_short_line(runtime, fake):
-    composed = compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
+    composed = content.compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
     [post] = content.render(composed)
     assert post.upload is None and post.card is None
     assert "No meetings on Monday 09 March 2026" in post.markdown
@@ -95,7 +82,7 @@ def test_a_day_without_meetings_is_one_short_line(runtime, fake):
 
 def test_meetings_without_quality_data_say_why(runtime, fake):
     fake.found.append({"id": "m9", "title": "Board", "start": "2026-03-09T10:00:00Z"})
-    composed = compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
+    composed = content.compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
     [post] = content.render(composed)
     assert "1 meeting(s), but no quality data" in post.markdown
     assert "Webex refused **Board** (403)" in post.markdown
@@ -105,7 +92,7 @@ def test_some_meetings_without_data_are_noted_beside_the_chart(runtime, fake):
     fake.add("m1", "Weekly Sync")
     fake.found.append({"id": "m9", "title": "Board"})
     fake.found.append({"id": "m8", "title": "Hiring"})
-    chart, _ = content.render(compose(runtime, "alice", "u", date(2026, 3, 9), BERLIN))
+    chart, _ = content.render(content.compose(runtime, "alice", "u", date(2026, 3, 9), BERLIN))
     assert "2 meetings have no quality data (**Board**, **Hiring**)" in chart.markdown
 
 
@@ -142,14 +129,14 @@ def test_trend_reads_the_previous_seven_days_from_the_history(runtime, fake):
     analysed("late", datetime(2026, 3, 9, 0, 30, tzinfo=berlin), 12.0, host="alice@example.com")
     analysed("not-hers", datetime(2026, 3, 5, 10, tzinfo=berlin), 12.0, host="dan@example.com")
     fake.add("m1", "Weekly Sync", loss=12.0)
-    composed = compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
+    composed = content.compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
     assert [d for d, _ in composed.summary.history] == [
         date(2026, 3, 9) - timedelta(days=k) for k in range(7, 0, -1)
     ]
     assert composed.summary.baseline == 0.0  # Dan's meeting and the 9th's do not count
     assert composed.summary.trend == "worse"
     # The 9th, as the 10th's summary sees it: the meeting at 00:30 Berlin time.
-    later = compose(runtime, "alice", "user", date(2026, 3, 10), BERLIN)
+    later = content.compose(runtime, "alice", "user", date(2026, 3, 10), BERLIN)
     assert later.summary.history[-1][0] == date(2026, 3, 9)
     assert later.summary.history[-1][1] > 0
 
@@ -158,8 +145,8 @@ def test_a_day_whose_data_is_gone_keeps_what_was_known(runtime, fake):
     connect_alice()
     analysed("kept", datetime(2026, 3, 1, 10, tzinfo=ZoneInfo(BERLIN)), 12.0)
     fake.found.append({"id": "m9", "title": "Old"})  # expired: QualityUnavailable
-    compose(runtime, "alice", "user", date(2026, 3, 1), BERLIN)
-    later = compose(runtime, "alice", "user", date(2026, 3, 2), BERLIN)
+    content.compose(runtime, "alice", "user", date(2026, 3, 1), BERLIN)
+    later = content.compose(runtime, "alice", "user", date(2026, 3, 2), BERLIN)
     [(day, share)] = later.summary.history
     assert day == date(2026, 3, 1) and share > 0
 
@@ -183,8 +170,8 @@ def test_every_meeting_the_summary_analyses_is_kept_in_the_history(runtime, fake
     fake.add("m1", "Weekly Sync", loss=12.0)
     fake.add("m2", "Design Review")
     fake.found.append({"id": "m9", "title": "Board"})  # no data: nothing to keep
-    compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
-    compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)  # again: no duplicate
+    content.compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)
+    content.compose(runtime, "alice", "user", date(2026, 3, 9), BERLIN)  # again: no duplicate
     rows = raw_rows(Scope(), datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
     assert sorted((r.meeting_id, r.name) for r in rows) == [
         (m, f"P{k}") for m in ("m1", "m2") for k in range(3)

@@ -3,32 +3,7 @@ answers with a helpful line, never an exception."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
-
-NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def chat(worker, world, clock, posts, days):
-    clock.set(NOW)
-
-    def say(text: str) -> str:
-        before = len(posts.items)
-        word, *words = text.split()
-        worker.dispatcher.run(
-            word.lstrip("/"),
-            words,
-            person_id="alice",
-            person_email="",
-            room_id="room-1",
-            room_type="group",
-            thread_id="t-1",
-        )
-        return "\n".join(p.get("markdown") or "" for p in posts.items[before:])
-
-    return say
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Etc/GMT-14", "Etc/GMT+12", "Pacific/Kiritimati"])
